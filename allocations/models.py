@@ -1,0 +1,140 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+
+from portal.countries import COUNTRY_CHOICES
+
+from . import units
+from .units import Unit
+
+
+class Centre(models.Model):
+    """A hosting centre (BSC, CSC, CINECA, JSC, LuxProvide, IT4I...)."""
+
+    name = models.CharField(max_length=200)
+    short_name = models.CharField(max_length=20, unique=True)
+    country = models.CharField(max_length=2, choices=COUNTRY_CHOICES)
+    website = models.URLField(blank=True)
+
+    staff = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="CentreMembership", related_name="centres"
+    )
+
+    class Meta:
+        ordering = ["short_name"]
+
+    def __str__(self) -> str:
+        return self.short_name
+
+
+class CentreMembership(models.Model):
+    """A person working for a centre, as technical assessor and/or centre administrator."""
+
+    class Role(models.TextChoices):
+        TECHNICAL_ASSESSOR = "technical_assessor", "Technical assessor"
+        CENTRE_ADMINISTRATOR = "centre_administrator", "Centre administrator"
+
+    centre = models.ForeignKey(Centre, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="centre_memberships"
+    )
+    role = models.CharField(max_length=30, choices=Role.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["centre", "user", "role"], name="unique_centre_role")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()} at {self.centre}"
+
+
+class Partition(models.Model):
+    """A partition of a system, with the hardware facts that conversions and sizing need."""
+
+    class Kind(models.TextChoices):
+        GPU = "gpu", "GPU"
+        CPU = "cpu", "CPU"
+
+    centre = models.ForeignKey(Centre, on_delete=models.PROTECT, related_name="partitions")
+    system_name = models.CharField(max_length=100, help_text="e.g. MareNostrum 5")
+    name = models.CharField(max_length=100, help_text="e.g. ACC")
+    kind = models.CharField(max_length=3, choices=Kind.choices)
+    accelerator_model = models.CharField(max_length=100, blank=True)
+    accelerators_per_node = models.PositiveSmallIntegerField(default=0)
+    accelerator_memory_gb = models.PositiveSmallIntegerField(default=0)
+    cores_per_node = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
+    nodes = models.PositiveIntegerField(default=0, help_text="Nodes in the partition.")
+    unit = models.CharField(max_length=12, choices=Unit.choices)
+    # Default for the GPU-hours estimator: a realistic sustained (not peak) dense BF16/FP16
+    # throughput per accelerator for large-model training, in TFLOP/s.
+    sustained_tflops_per_accelerator = models.DecimalField(
+        max_digits=7, decimal_places=1, default=Decimal("0"),
+        help_text="Sustained TFLOP/s per accelerator assumed by the estimator.",
+    )
+    notes = models.CharField(max_length=255, blank=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["centre__short_name", "system_name", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["centre", "system_name", "name"], name="unique_partition_per_centre"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(kind="gpu") | models.Q(accelerators_per_node__gte=1),
+                name="gpu_partition_has_accelerators",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(unit="gpu_hours") | models.Q(kind="gpu"),
+                name="gpu_hours_only_on_gpu_partitions",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.system_name} {self.name} ({self.centre.short_name})"
+
+    @property
+    def is_gpu(self) -> bool:
+        return self.kind == self.Kind.GPU
+
+    @property
+    def unit_label(self) -> str:
+        return Unit(self.unit).label
+
+    @property
+    def hardware_summary(self) -> str:
+        if self.is_gpu:
+            return (
+                f"{self.accelerators_per_node}x {self.accelerator_model} per node, "
+                f"{self.cores_per_node} cores"
+            )
+        return f"{self.cores_per_node} cores per node"
+
+    def to_node_hours(self, hours, unit: str | None = None) -> Decimal:
+        return units.to_node_hours(self, hours, unit)
+
+    def from_node_hours(self, node_hours, unit: str | None = None) -> Decimal:
+        return units.from_node_hours(self, node_hours, unit)
+
+
+class CapacityPool(models.Model):
+    """Hours of one partition set aside for a period or a call's cut-off, in the partition's unit.
+
+    Grants draw from a pool; the sum of reserved and active grants never exceeds `hours`.
+    """
+
+    partition = models.ForeignKey(Partition, on_delete=models.PROTECT, related_name="pools")
+    label = models.CharField(max_length=200)
+    hours = models.DecimalField(max_digits=14, decimal_places=2, validators=[MinValueValidator(0)])
+    starts_on = models.DateField(null=True, blank=True)
+    ends_on = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["partition", "label"]
+
+    def __str__(self) -> str:
+        return f"{self.label}: {self.hours} {self.partition.unit_label}"

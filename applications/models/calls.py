@@ -1,0 +1,172 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.urls import reverse
+
+from allocations.models import CapacityPool, Partition
+from applications.modes import AccessMode, EvaluationPath, defaults_for
+from portal.models import OrganisationKind
+
+
+def default_countries() -> list[str]:
+    from portal.countries import PARTICIPATING_COUNTRIES
+
+    return sorted(PARTICIPATING_COUNTRIES)
+
+
+def default_organisation_kinds() -> list[str]:
+    return [OrganisationKind.STARTUP, OrganisationKind.SME]
+
+
+class Call(models.Model):
+    """An access call in one mode, open between two dates, with one or more cut-offs."""
+
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=80, unique=True)
+    mode = models.CharField(max_length=20, choices=AccessMode.choices)
+    summary = models.CharField(max_length=300, help_text="One line shown in call lists.")
+    description = models.TextField(help_text="What the call offers and to whom (plain text).")
+    opens_at = models.DateTimeField()
+    closes_at = models.DateTimeField()
+    display_timezone = models.CharField(
+        max_length=64, default="Europe/Brussels",
+        help_text="Zone the call's deadlines are announced in (cut-offs are stored in UTC).",
+    )
+    # Per-call copies of the mode defaults (applications.modes.MODE_DEFAULTS).
+    durations_months = models.JSONField(default=list, help_text="Allowed durations in months.")
+    days_to_access = models.PositiveSmallIntegerField(default=10)
+    eligible_countries = models.JSONField(default=default_countries)
+    eligible_organisation_kinds = models.JSONField(default=default_organisation_kinds)
+    one_open_proposal_per_cutoff = models.BooleanField(
+        default=True, help_text="An organisation may have one open proposal per cut-off."
+    )
+    abstract_max_chars = models.PositiveIntegerField(default=2000)
+    is_published = models.BooleanField(default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    partitions = models.ManyToManyField(Partition, through="CallPartition", related_name="calls")
+
+    class Meta:
+        ordering = ["-opens_at", "title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(closes_at__gt=models.F("opens_at")), name="call_closes_after_opening"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("applications:call_detail", kwargs={"slug": self.slug})
+
+    @property
+    def evaluation_path(self) -> str:
+        return defaults_for(self.mode).path
+
+    @property
+    def is_peer_reviewed(self) -> bool:
+        return self.evaluation_path == EvaluationPath.PEER_REVIEW
+
+    @property
+    def mode_code(self) -> str:
+        return defaults_for(self.mode).code
+
+
+class CutOff(models.Model):
+    """A submission deadline of a call (stored in UTC). Drafts not submitted roll to the next one."""
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="cutoffs")
+    at = models.DateTimeField(help_text="Deadline, stored in UTC.")
+    closed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the cut-off was processed (drafts rolled over)."
+    )
+
+    class Meta:
+        ordering = ["at"]
+        constraints = [models.UniqueConstraint(fields=["call", "at"], name="unique_cutoff_time")]
+
+    def __str__(self) -> str:
+        return f"{self.call} — {self.at:%Y-%m-%d %H:%M} UTC"
+
+
+class CallPartition(models.Model):
+    """A partition offered by a call, with the request limits in the partition's unit."""
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="offered_partitions")
+    partition = models.ForeignKey(Partition, on_delete=models.PROTECT, related_name="+")
+    min_hours = models.DecimalField(
+        max_digits=12, decimal_places=0, validators=[MinValueValidator(0)]
+    )
+    max_hours = models.DecimalField(
+        max_digits=12, decimal_places=0, null=True, blank=True,
+        help_text="Leave empty for no upper limit.",
+    )
+    sustained_tflops_per_accelerator = models.DecimalField(
+        max_digits=7, decimal_places=1, null=True, blank=True,
+        help_text="Estimator default for this call; empty uses the partition's own.",
+    )
+
+    class Meta:
+        ordering = ["partition__centre__short_name", "partition__system_name"]
+        constraints = [
+            models.UniqueConstraint(fields=["call", "partition"], name="unique_offered_partition")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partition} in {self.call}"
+
+    @property
+    def estimator_tflops(self) -> Decimal:
+        return self.sustained_tflops_per_accelerator or self.partition.sustained_tflops_per_accelerator
+
+
+class CutOffPool(models.Model):
+    """The capacity pool (allocations) an offered partition draws from at one cut-off."""
+
+    cutoff = models.ForeignKey(CutOff, on_delete=models.CASCADE, related_name="pools")
+    offered_partition = models.ForeignKey(
+        CallPartition, on_delete=models.CASCADE, related_name="cutoff_pools"
+    )
+    pool = models.OneToOneField(CapacityPool, on_delete=models.PROTECT, related_name="cutoff_pool")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cutoff", "offered_partition"], name="one_pool_per_cutoff_partition"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pool} at {self.cutoff}"
+
+
+class EvaluationCriterion(models.Model):
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="criteria")
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+    weight = models.DecimalField(
+        max_digits=5, decimal_places=2, default=Decimal("1"), validators=[MinValueValidator(0)]
+    )
+    scale_min = models.PositiveSmallIntegerField(default=0)
+    scale_max = models.PositiveSmallIntegerField(default=5)
+    threshold = models.DecimalField(max_digits=4, decimal_places=1, null=True, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["call", "position", "id"]
+        verbose_name_plural = "evaluation criteria"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(scale_max__gt=models.F("scale_min")), name="criterion_scale_order"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name

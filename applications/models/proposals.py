@@ -1,0 +1,207 @@
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.urls import reverse
+
+from portal.models import Organisation
+
+from .calls import CallPartition, Call, CutOff
+
+
+class ProposalStatus(models.TextChoices):
+    """Every state a proposal can be in (DESIGN.md). Transitions live in applications.workflow."""
+
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted"
+    ELIGIBLE = "eligible", "Eligible"
+    INELIGIBLE = "ineligible", "Ineligible"
+    IN_REVIEW = "in_review", "In review"
+    IN_REPLY = "in_reply", "Right of reply"
+    IN_PANEL = "in_panel", "In panel"
+    AWARDED = "awarded", "Awarded"
+    WAITLISTED = "waitlisted", "Waitlisted"
+    REJECTED = "rejected", "Rejected"
+    ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
+    LAPSED = "lapsed", "Lapsed"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+def private_upload_path(instance, filename: str) -> str:
+    proposal_id = getattr(instance, "proposal_id", None) or instance.pk
+    return f"proposals/{proposal_id}/{filename}"
+
+
+class Proposal(models.Model):
+    """An organisation's application to a call, aimed at one cut-off; locked once submitted."""
+
+    call = models.ForeignKey(Call, on_delete=models.PROTECT, related_name="proposals")
+    cutoff = models.ForeignKey(CutOff, on_delete=models.PROTECT, related_name="proposals")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="proposals"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    pi = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="proposals_as_pi", verbose_name="principal investigator",
+    )
+    status = models.CharField(
+        max_length=20, choices=ProposalStatus.choices, default=ProposalStatus.DRAFT, db_index=True
+    )
+    reference = models.CharField(max_length=40, unique=True, null=True, blank=True)
+    # Optimistic concurrency: each save of a draft bumps the version; a save based on an older
+    # version is refused instead of silently overwriting a teammate's edit.
+    version = models.PositiveIntegerField(default=1)
+
+    # Summary
+    title = models.CharField(max_length=200, blank=True)
+    acronym = models.CharField(max_length=20, blank=True)
+    abstract = models.TextField(blank=True)
+
+    # AI plan
+    model_type = models.CharField(
+        max_length=120, blank=True, help_text="e.g. decoder-only transformer, diffusion model"
+    )
+    parameters = models.BigIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1)], help_text="Model size (N)."
+    )
+    training_tokens = models.BigIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1)],
+        help_text="Training tokens (D), or data set size in tokens.",
+    )
+    dataset_size_tb = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    training_share_percent = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(100)],
+        help_text="Share of the requested hours for training; the rest is inference/evaluation.",
+    )
+    ai_plan = models.TextField(blank=True, help_text="Methodology and work plan.")
+
+    # Software
+    software_stack = models.TextField(blank=True)
+    containers = models.TextField(blank=True, help_text="Container images and how they are built.")
+
+    # Data and ethics
+    data_sources = models.TextField(blank=True)
+    data_licences = models.TextField(blank=True)
+    uses_personal_data = models.BooleanField(null=True, blank=True)
+    personal_data_measures = models.TextField(blank=True)
+    ai_act_answers = models.JSONField(default=dict, blank=True)
+    civilian_use_confirmed = models.BooleanField(default=False)
+
+    # Commercial
+    is_confidential = models.BooleanField(default=False)
+    expected_impact = models.TextField(blank=True)
+
+    # Lifecycle
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawal_reason = models.TextField(blank=True)
+    pdf = models.FileField(upload_to=private_upload_path, blank=True)
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        indexes = [models.Index(fields=["cutoff", "status"])]
+
+    def __str__(self) -> str:
+        return self.reference or self.title or f"Draft #{self.pk}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("applications:proposal_detail", kwargs={"pk": self.pk})
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == ProposalStatus.DRAFT
+
+
+class TeamMember(models.Model):
+    class Role(models.TextChoices):
+        PI = "pi", "Principal investigator"
+        CO_INVESTIGATOR = "co_investigator", "Co-investigator"
+        ENGINEER = "engineer", "ML / HPC engineer"
+        DATA = "data", "Data steward"
+        OTHER = "other", "Other"
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="team")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="proposal_roles"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.OTHER)
+    expertise = models.CharField(max_length=300, blank=True)
+    cv = models.FileField(upload_to=private_upload_path, blank=True)
+
+    class Meta:
+        ordering = ["proposal", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["proposal", "user"], name="unique_team_member")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_role_display()})"
+
+
+class ResourceRequest(models.Model):
+    """Hours asked for on one offered partition, in that partition's unit."""
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="requests")
+    offered_partition = models.ForeignKey(
+        CallPartition, on_delete=models.PROTECT, related_name="requests"
+    )
+    hours = models.DecimalField(max_digits=12, decimal_places=0, validators=[MinValueValidator(1)])
+    job_size = models.PositiveIntegerField(
+        help_text="Typical job size in GPUs (GPU partitions) or nodes (CPU partitions).",
+        validators=[MinValueValidator(1)],
+    )
+    storage_tb = models.DecimalField(max_digits=8, decimal_places=2, default=0)
+    duration_months = models.PositiveSmallIntegerField()
+    justification = models.TextField()
+    # What the estimator was given, kept for reviewers: {"parameters", "tokens", "tflops"}.
+    estimator_inputs = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["proposal", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["proposal", "offered_partition"], name="one_request_per_partition"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.hours} {self.offered_partition.partition.unit_label} on {self.offered_partition.partition}"
+
+
+class Attachment(models.Model):
+    class Kind(models.TextChoices):
+        TECHNICAL = "technical", "Technical annex"
+        BUSINESS = "business", "Business plan"
+        LETTER = "letter", "Letter of support"
+        OTHER = "other", "Other"
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="attachments")
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.OTHER)
+    file = models.FileField(upload_to=private_upload_path)
+    original_name = models.CharField(max_length=255)
+    size_bytes = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["proposal", "uploaded_at"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class ReferenceCounter(models.Model):
+    """Last sequence number used per reference prefix (e.g. AIF-LS-2026-12); row-locked on use."""
+
+    prefix = models.CharField(max_length=30, unique=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.prefix}: {self.last}"

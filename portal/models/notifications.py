@@ -1,0 +1,44 @@
+from django.conf import settings
+from django.db import models
+
+
+class Notification(models.Model):
+    """An outbox row: one email to one recipient, rendered when queued, delivered by a Celery task.
+
+    The idempotency key makes enqueueing and delivery safe to repeat: a key is sent at most once.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="notifications",
+    )
+    to_email = models.EmailField()
+    template = models.CharField(max_length=120, help_text="Template name the message came from.")
+    context = models.JSONField(default=dict, blank=True)
+    subject = models.CharField(max_length=255)
+    body_text = models.TextField()
+    body_html = models.TextField(blank=True)
+    # Files to attach, as [{"path": <default storage path>, "filename": ..., "mimetype": ...}].
+    attachments = models.JSONField(default=list, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    idempotency_key = models.CharField(max_length=200, unique=True)
+    # Account mails (confirmation links, password resets) carry secrets: not shown in the portal.
+    show_in_portal = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["recipient", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.subject} -> {self.to_email} ({self.status})"

@@ -1,0 +1,149 @@
+import uuid
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+
+from portal.countries import COUNTRY_CHOICES
+
+# EU SME definition (Commission Recommendation 2003/361/EC): fewer than 250 staff and either an
+# annual turnover of at most EUR 50 million or a balance sheet total of at most EUR 43 million.
+SME_MAX_EMPLOYEES = 250
+SME_MAX_TURNOVER_EUR = Decimal("50000000")
+SME_MAX_BALANCE_SHEET_EUR = Decimal("43000000")
+# A startup, for these calls, is an SME founded at most this many years ago.
+STARTUP_MAX_AGE_YEARS = 5
+
+
+class OrganisationKind(models.TextChoices):
+    STARTUP = "startup", "Startup"
+    SME = "sme", "SME"
+    LARGE = "large", "Large enterprise"
+
+
+class Organisation(models.Model):
+    """A company that applies for hours. Its SME/startup status is derived from its facts."""
+
+    legal_name = models.CharField(max_length=200)
+    country = models.CharField(max_length=2, choices=COUNTRY_CHOICES)
+    registration_number = models.CharField(
+        max_length=40, help_text="Company registration number in the national business register."
+    )
+    vat_number = models.CharField(
+        "VAT number", max_length=20, blank=True,
+        help_text="With the country prefix, e.g. DE123456789. Leave empty if not VAT-registered.",
+    )
+    founded_on = models.DateField("founding date")
+    website = models.URLField(blank=True)
+    employees = models.PositiveIntegerField(help_text="Staff headcount (full-time equivalents).")
+    annual_turnover_eur = models.DecimalField(
+        "annual turnover (EUR)", max_digits=14, decimal_places=2
+    )
+    balance_sheet_eur = models.DecimalField(
+        "balance sheet total (EUR)", max_digits=14, decimal_places=2
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="Membership", related_name="organisations"
+    )
+
+    class Meta:
+        ordering = ["legal_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["country", "registration_number"], name="unique_registration_per_country"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.legal_name
+
+    @property
+    def is_sme(self) -> bool:
+        return self.employees < SME_MAX_EMPLOYEES and (
+            self.annual_turnover_eur <= SME_MAX_TURNOVER_EUR
+            or self.balance_sheet_eur <= SME_MAX_BALANCE_SHEET_EUR
+        )
+
+    def age_years(self, on: date | None = None) -> int:
+        on = on or date.today()
+        years = on.year - self.founded_on.year
+        if (on.month, on.day) < (self.founded_on.month, self.founded_on.day):
+            years -= 1
+        return years
+
+    @property
+    def kind(self) -> str:
+        if not self.is_sme:
+            return OrganisationKind.LARGE
+        if self.age_years() < STARTUP_MAX_AGE_YEARS:
+            return OrganisationKind.STARTUP
+        return OrganisationKind.SME
+
+    def get_kind_display(self) -> str:
+        return OrganisationKind(self.kind).label
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        OWNER = "owner", "Owner"
+        MEMBER = "member", "Member"
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="memberships"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["organisation", "user"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "user"], name="unique_membership")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.organisation} ({self.role})"
+
+
+class Invitation(models.Model):
+    """An owner invites someone by email; they join when they sign up or log in with that email."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        ACCEPTED = "accepted", "Accepted"
+        REVOKED = "revoked", "Revoked"
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="invitations"
+    )
+    email = models.EmailField()
+    token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "email"],
+                condition=models.Q(status="pending"),
+                name="one_pending_invitation_per_email",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} to {self.organisation} ({self.status})"

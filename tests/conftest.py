@@ -1,0 +1,104 @@
+"""Shared fixtures. Tests that need PostgreSQL, Redis or Chromium skip, with the reason, when the
+service is absent, unless PORTAL_REQUIRE_SERVICES=1: then an absent service fails the test, and any
+skipped test at all fails the session (CI must run everything)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+from django.conf import settings
+
+REQUIRE_SERVICES = os.environ.get("PORTAL_REQUIRE_SERVICES") == "1"
+CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+
+def _missing(reason: str):
+    if REQUIRE_SERVICES:
+        pytest.fail(f"PORTAL_REQUIRE_SERVICES=1 but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def uses_postgresql() -> bool:
+    return settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+
+
+@pytest.fixture
+def require_postgresql():
+    if not uses_postgresql():
+        _missing("PostgreSQL is not configured (set DATABASE_URL=postgres://...)")
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    url = settings.REDIS_URL
+    if not url:
+        _missing("Redis is not configured (set REDIS_URL=redis://...)")
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        _missing(f"Redis at {url} is not reachable: {exc}")
+    return url
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One Chromium per test session (per xdist worker), driven by Playwright."""
+    if not shutil.which(CHROMIUM_PATH) and not os.path.exists(CHROMIUM_PATH):
+        _missing(f"Chromium not found at {CHROMIUM_PATH} (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _missing("the playwright package is not installed")
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM_PATH, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(base_url=live_server.url, timezone_id="Europe/Brussels")
+    context.set_default_timeout(15_000)
+    pg = context.new_page()
+    yield pg
+    context.close()
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
+@pytest.fixture
+def mail_outbox(mailoutbox):
+    return mailoutbox
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """With PORTAL_REQUIRE_SERVICES=1 a skipped test is a failure: CI must run the whole suite."""
+    if not REQUIRE_SERVICES:
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is None:
+        return
+    skipped = reporter.stats.get("skipped", [])
+    if skipped and session.exitstatus == 0:
+        reporter.write_line(
+            f"PORTAL_REQUIRE_SERVICES=1: {len(skipped)} test(s) skipped; failing the run.",
+            red=True,
+        )
+        session.exitstatus = 1

@@ -1,0 +1,66 @@
+from decimal import Decimal
+
+import factory
+
+from allocations.models import CapacityPool, Centre, CentreMembership, Partition
+from allocations.units import Unit
+
+from .portal import UserFactory
+
+
+class CentreFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Centre
+        django_get_or_create = ("short_name",)
+
+    name = factory.Sequence(lambda n: f"Supercomputing Centre {n}")
+    short_name = factory.Sequence(lambda n: f"SC{n}")
+    country = "ES"
+
+
+class CentreMembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CentreMembership
+
+    centre = factory.SubFactory(CentreFactory)
+    user = factory.SubFactory(UserFactory)
+    role = CentreMembership.Role.TECHNICAL_ASSESSOR
+
+
+class PartitionFactory(factory.django.DjangoModelFactory):
+    """A GPU partition shaped like MareNostrum 5 ACC (4x H100 per node) unless told otherwise."""
+
+    class Meta:
+        model = Partition
+
+    centre = factory.SubFactory(CentreFactory)
+    system_name = factory.Sequence(lambda n: f"System {n}")
+    name = "GPU"
+    kind = Partition.Kind.GPU
+    accelerator_model = "NVIDIA H100 64 GB"
+    accelerators_per_node = 4
+    accelerator_memory_gb = 64
+    cores_per_node = 80
+    nodes = 1120
+    unit = Unit.GPU_HOURS
+    sustained_tflops_per_accelerator = Decimal("400.0")
+
+    class Params:
+        cpu = factory.Trait(
+            kind=Partition.Kind.CPU,
+            accelerator_model="",
+            accelerators_per_node=0,
+            accelerator_memory_gb=0,
+            cores_per_node=112,
+            unit=Unit.CORE_HOURS,
+            sustained_tflops_per_accelerator=Decimal("0"),
+        )
+
+
+class CapacityPoolFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CapacityPool
+
+    partition = factory.SubFactory(PartitionFactory)
+    label = factory.Sequence(lambda n: f"Pool {n}")
+    hours = Decimal("1000000")
