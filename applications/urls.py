@@ -1,4 +1,7 @@
-from django.urls import path
+"""Pages of the applications app; each area keeps its routes beside its views."""
+
+from .views.calls import urlpatterns as call_urls
+from .views.proposals import urlpatterns as proposal_urls
 
 app_name = "applications"
-urlpatterns: list = []
+urlpatterns = [*call_urls, *proposal_urls]

@@ -22,3 +22,7 @@ ACCOUNT_RATE_LIMITS = False  # rate limits have their own test that switches the
 # xdist workers share one Redis: keep their cache keys apart.
 if REDIS_URL:
     CACHES["default"]["KEY_PREFIX"] = "test-" + os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+# Serve static files from the source folders (no collectstatic before tests).
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
