@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 
@@ -15,6 +16,7 @@ class Centre(models.Model):
 
     name = models.CharField(max_length=200)
     short_name = models.CharField(max_length=20, unique=True)
+    city = models.CharField(max_length=100, blank=True)
     country = models.CharField(max_length=2, choices=COUNTRY_CHOICES)
     website = models.URLField(blank=True)
 
@@ -63,15 +65,27 @@ class Partition(models.Model):
     name = models.CharField(max_length=100, help_text="e.g. ACC")
     kind = models.CharField(max_length=3, choices=Kind.choices)
     accelerator_model = models.CharField(max_length=100, blank=True)
+    # The accelerator a GPU-hour is counted on. On LUMI-G that is the MI250X module, which the
+    # software sees as two devices (GCDs); `devices_per_accelerator` keeps both counts readable.
     accelerators_per_node = models.PositiveSmallIntegerField(default=0)
-    accelerator_memory_gb = models.PositiveSmallIntegerField(default=0)
+    devices_per_accelerator = models.PositiveSmallIntegerField(
+        default=1,
+        validators=[MinValueValidator(1)],
+        help_text="Devices the software sees per accelerator (2 for an AMD MI250X: two GCDs).",
+    )
+    accelerator_memory_gb = models.PositiveSmallIntegerField(
+        default=0, help_text="Memory per accelerator, in GB."
+    )
     cores_per_node = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
     nodes = models.PositiveIntegerField(default=0, help_text="Nodes in the partition.")
     unit = models.CharField(max_length=12, choices=Unit.choices)
     # Default for the GPU-hours estimator: a realistic sustained (not peak) dense BF16/FP16
     # throughput per accelerator for large-model training, in TFLOP/s.
     sustained_tflops_per_accelerator = models.DecimalField(
-        max_digits=7, decimal_places=1, default=Decimal("0"),
+        max_digits=7,
+        decimal_places=1,
+        default=Decimal("0"),
+        validators=[MinValueValidator(0)],
         help_text="Sustained TFLOP/s per accelerator assumed by the estimator.",
     )
     notes = models.CharField(max_length=255, blank=True)
@@ -105,19 +119,47 @@ class Partition(models.Model):
         return Unit(self.unit).label
 
     @property
+    def devices_per_node(self) -> int:
+        """GPUs as the software counts them (8 on a LUMI-G node, 4 on MareNostrum 5 ACC)."""
+        return self.accelerators_per_node * self.devices_per_accelerator
+
+    @property
     def hardware_summary(self) -> str:
         if self.is_gpu:
+            devices = f" ({self.devices_per_node} GCDs)" if self.devices_per_accelerator > 1 else ""
             return (
-                f"{self.accelerators_per_node}x {self.accelerator_model} per node, "
+                f"{self.accelerators_per_node}x {self.accelerator_model} per node{devices}, "
                 f"{self.cores_per_node} cores"
             )
         return f"{self.cores_per_node} cores per node"
 
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.kind == self.Kind.GPU:
+            if not self.accelerators_per_node:
+                errors["accelerators_per_node"] = "A GPU partition has at least one accelerator."
+            if not self.accelerator_model:
+                errors["accelerator_model"] = "Name the accelerator, e.g. NVIDIA H100 64 GB."
+        elif self.kind == self.Kind.CPU:
+            if self.accelerators_per_node:
+                errors["accelerators_per_node"] = "A CPU partition has no accelerators: enter 0."
+            if self.unit == Unit.GPU_HOURS:
+                errors["unit"] = "A CPU partition cannot account in GPU-hours."
+        if errors:
+            raise ValidationError(errors)
+
+    # Conversions live in allocations.units; these are conveniences for templates and callers.
     def to_node_hours(self, hours, unit: str | None = None) -> Decimal:
         return units.to_node_hours(self, hours, unit)
 
     def from_node_hours(self, node_hours, unit: str | None = None) -> Decimal:
         return units.from_node_hours(self, node_hours, unit)
+
+    def convert(self, hours, from_unit: str | None = None, to_unit: str | None = None) -> Decimal:
+        return units.convert(self, hours, from_unit, to_unit)
+
+    def estimate_hours(self, **inputs) -> units.ComputeEstimate:
+        return units.estimate_hours(self, **inputs)
 
 
 class CapacityPool(models.Model):

@@ -1,10 +1,14 @@
-from django.http import HttpResponse
 from django.urls import path
 
-
-def _todo(request, *args, **kwargs):  # replaced by the centre catalogue work
-    return HttpResponse("")
-
+from . import views
 
 app_name = "allocations"
-urlpatterns = [path("centres/", _todo, name="centre_list")]
+urlpatterns = [
+    path("centres/", views.centre_list, name="centre_list"),
+    path("centres/<int:pk>/", views.centre_detail, name="centre_detail"),
+    path(
+        "centres/<int:centre_pk>/partitions/<int:pk>/edit/",
+        views.partition_edit,
+        name="partition_edit",
+    ),
+]

@@ -1,3 +1,5 @@
+from django.utils.functional import SimpleLazyObject
+
 from portal import roles
 
 
@@ -6,6 +8,12 @@ def navigation(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav": {}}
+
+    def unread() -> int:
+        from portal.selectors import unread_notification_count
+
+        return unread_notification_count(user=user)
+
     return {
         "nav": {
             "programme_officer": roles.is_programme_officer(user),
@@ -13,5 +21,7 @@ def navigation(request) -> dict:
             "technical_assessor": roles.is_technical_assessor(user),
             "centre_administrator": roles.is_centre_administrator(user),
             "admin": user.is_superuser,
+            # One COUNT query, and only when a template shows the badge.
+            "unread_notifications": SimpleLazyObject(unread),
         }
     }

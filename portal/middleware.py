@@ -1,4 +1,5 @@
 import zoneinfo
+from urllib.parse import quote
 
 from django.conf import settings
 from django.shortcuts import redirect
@@ -29,6 +30,7 @@ class UserTimezoneMiddleware:
 
 # Pages a staff user without TOTP may still reach: setting it up, logging out, static files.
 MFA_EXEMPT_PREFIXES = ("/accounts/", "/static/", "/i18n/")
+MFA_CONTINUE_SESSION_KEY = "portal_mfa_continue"
 
 
 class StaffMFARequiredMiddleware:
@@ -39,7 +41,10 @@ class StaffMFARequiredMiddleware:
 
     def __call__(self, request):
         if settings.PORTAL_STAFF_MFA_REQUIRED and self._must_enrol(request):
-            return redirect(f"{reverse('mfa_activate_totp')}?next={request.get_full_path()}")
+            if request.method == "GET":
+                # Offered as "continue" once TOTP is set up (allauth's own pages ignore ?next).
+                request.session[MFA_CONTINUE_SESSION_KEY] = request.get_full_path()
+            return redirect(f"{reverse('mfa_activate_totp')}?next={quote(request.get_full_path())}")
         return self.get_response(request)
 
     @staticmethod

@@ -1,27 +1,31 @@
+"""Background work of the portal core. Thin wrappers around services; they take ids."""
+
 from celery import shared_task
-from django.conf import settings
+from django.utils import timezone
 
-from portal.services.notifications import notification_deliver, notifications_requeue_stale
+from portal.models import Notification
+from portal.services.notifications import notification_deliver, notifications_sweep
 
 
-@shared_task(bind=True, max_retries=None, acks_late=True)
+@shared_task(bind=True, acks_late=True, ignore_result=True)
 def deliver_notification(self, notification_id: int) -> str:
-    """Deliver one outbox row; on failure retry with exponential backoff up to the attempt limit."""
+    """Deliver one outbox row; after a failure, try again when the service planned it."""
     try:
-        notification = notification_deliver(notification_id=notification_id)
+        return notification_deliver(notification_id=notification_id).status
+    except Notification.DoesNotExist:
+        return "missing"
     except Exception as exc:
-        from portal.models import Notification
-
-        attempts = Notification.objects.filter(pk=notification_id).values_list(
-            "attempts", flat=True
-        ).first() or 0
-        if attempts >= settings.NOTIFICATION_MAX_ATTEMPTS:
-            return "failed"
-        countdown = settings.NOTIFICATION_RETRY_BACKOFF_SECONDS * (2 ** (attempts - 1))
-        raise self.retry(exc=exc, countdown=countdown) from exc
-    return notification.status
+        notification = Notification.objects.filter(pk=notification_id).first()
+        # In process (no broker) a retry would run at once and block the request: the sweeper
+        # takes it from there. A row given up waits for a person.
+        if notification is None or not notification.will_retry or self.request.is_eager:
+            return Notification.Status.FAILED
+        countdown = max((notification.next_attempt_at - timezone.now()).total_seconds(), 0)
+        raise self.retry(exc=exc, countdown=countdown, max_retries=None) from exc
 
 
-@shared_task
-def requeue_stale_notifications() -> int:
-    return notifications_requeue_stale()
+@shared_task(ignore_result=True)
+def sweep_notification_outbox() -> dict:
+    """Periodic (beat): re-schedule queued rows whose task was lost and failed rows now due."""
+    result = notifications_sweep()
+    return {"scheduled": result.scheduled, "interrupted": result.interrupted}

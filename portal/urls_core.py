@@ -1,16 +1,31 @@
 """Pages of the portal core: profile, organisations, invitations, notifications."""
 
-from django.http import HttpResponse
 from django.urls import path
 
-
-def _todo(request, *args, **kwargs):  # replaced by the accounts work
-    return HttpResponse("")
-
+from portal import views
 
 app_name = "portal"
 urlpatterns = [
-    path("profile/", _todo, name="profile"),
-    path("organisations/", _todo, name="organisation_list"),
-    path("notifications/", _todo, name="notifications"),
+    path("profile/", views.profile, name="profile"),
+    path("organisations/", views.organisation_list, name="organisation_list"),
+    path("organisations/new/", views.organisation_create, name="organisation_create"),
+    path("organisations/<int:pk>/", views.organisation_detail, name="organisation_detail"),
+    path("organisations/<int:pk>/edit/", views.organisation_edit, name="organisation_edit"),
+    path(
+        "organisations/<int:pk>/invitations/",
+        views.invitation_create,
+        name="invitation_create",
+    ),
+    path(
+        "organisations/<int:pk>/invitations/<int:invitation_pk>/revoke/",
+        views.invitation_revoke,
+        name="invitation_revoke",
+    ),
+    path(
+        "organisations/<int:pk>/members/<int:membership_pk>/remove/",
+        views.membership_remove,
+        name="membership_remove",
+    ),
+    path("invitations/<uuid:token>/", views.invitation_open, name="invitation_open"),
+    path("notifications/", views.notifications, name="notifications"),
 ]

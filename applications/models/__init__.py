@@ -1,6 +1,8 @@
 from .calls import Call, CallPartition, CutOff, CutOffPool, EvaluationCriterion
 from .proposals import (
+    AI_ACT_QUESTIONS,
     Attachment,
+    PdfStatus,
     Proposal,
     ProposalStatus,
     ReferenceCounter,
@@ -9,12 +11,14 @@ from .proposals import (
 )
 
 __all__ = [
+    "AI_ACT_QUESTIONS",
     "Attachment",
     "Call",
     "CallPartition",
     "CutOff",
     "CutOffPool",
     "EvaluationCriterion",
+    "PdfStatus",
     "Proposal",
     "ProposalStatus",
     "ReferenceCounter",

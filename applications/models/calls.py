@@ -43,6 +43,10 @@ class Call(models.Model):
         default=True, help_text="An organisation may have one open proposal per cut-off."
     )
     abstract_max_chars = models.PositiveIntegerField(default=2000)
+    right_of_reply = models.BooleanField(
+        default=False,
+        help_text="Peer-reviewed calls: applicants may answer the reviews before the panel.",
+    )
     is_published = models.BooleanField(default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -111,6 +115,10 @@ class CallPartition(models.Model):
     sustained_tflops_per_accelerator = models.DecimalField(
         max_digits=7, decimal_places=1, null=True, blank=True,
         help_text="Estimator default for this call; empty uses the partition's own.",
+    )
+    pool_hours_per_cutoff = models.DecimalField(
+        max_digits=14, decimal_places=0, default=0, validators=[MinValueValidator(0)],
+        help_text="Capacity pool given to each new cut-off, in the partition's unit.",
     )
 
     class Meta:

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from portal.models import Organisation
 
-from .calls import CallPartition, Call, CutOff
+from .calls import Call, CallPartition, CutOff
 
 
 class ProposalStatus(models.TextChoices):
@@ -27,6 +27,35 @@ class ProposalStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", "Withdrawn"
 
 
+# The AI Act self-assessment in the data and ethics section: key -> question. Answers are
+# "yes" or "no"; every question must be answered before submission.
+AI_ACT_QUESTIONS: dict[str, str] = {
+    "prohibited_practice": (
+        "Could the system be used for a practice prohibited by Article 5 of the AI Act "
+        "(e.g. social scoring, manipulative techniques, untargeted facial-image scraping)?"
+    ),
+    "high_risk": (
+        "Is the system intended for a high-risk use listed in Annex III of the AI Act "
+        "(e.g. recruitment, credit scoring, critical infrastructure, education)?"
+    ),
+    "general_purpose": "Is the model a general-purpose AI model that others will build on?",
+    "interacts_with_people": (
+        "Will people interact with the system or see content it generates (transparency duties)?"
+    ),
+    "biometric_data": "Does the training or evaluation use biometric data?",
+}
+AI_ACT_ANSWERS = ("yes", "no")
+
+
+class PdfStatus(models.TextChoices):
+    """Rendering of the submitted proposal's PDF, which happens after the submission commits."""
+
+    NONE = "", "Not rendered"
+    PENDING = "pending", "Rendering"
+    READY = "ready", "Ready"
+    FAILED = "failed", "Failed (retrying)"
+
+
 def private_upload_path(instance, filename: str) -> str:
     proposal_id = getattr(instance, "proposal_id", None) or instance.pk
     return f"proposals/{proposal_id}/{filename}"
@@ -44,8 +73,12 @@ class Proposal(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     pi = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="proposals_as_pi", verbose_name="principal investigator",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="proposals_as_pi",
+        verbose_name="principal investigator",
     )
     status = models.CharField(
         max_length=20, choices=ProposalStatus.choices, default=ProposalStatus.DRAFT, db_index=True
@@ -54,6 +87,9 @@ class Proposal(models.Model):
     # Optimistic concurrency: each save of a draft bumps the version; a save based on an older
     # version is refused instead of silently overwriting a teammate's edit.
     version = models.PositiveIntegerField(default=1)
+    last_edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     # Summary
     title = models.CharField(max_length=200, blank=True)
@@ -68,12 +104,16 @@ class Proposal(models.Model):
         null=True, blank=True, validators=[MinValueValidator(1)], help_text="Model size (N)."
     )
     training_tokens = models.BigIntegerField(
-        null=True, blank=True, validators=[MinValueValidator(1)],
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
         help_text="Training tokens (D), or data set size in tokens.",
     )
     dataset_size_tb = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
     training_share_percent = models.PositiveSmallIntegerField(
-        null=True, blank=True, validators=[MaxValueValidator(100)],
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(100)],
         help_text="Share of the requested hours for training; the rest is inference/evaluation.",
     )
     ai_plan = models.TextField(blank=True, help_text="Methodology and work plan.")
@@ -101,6 +141,11 @@ class Proposal(models.Model):
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     withdrawal_reason = models.TextField(blank=True)
     pdf = models.FileField(upload_to=private_upload_path, blank=True)
+    # The PDF is rendered by a Celery task after submission; its progress stays visible here.
+    pdf_status = models.CharField(max_length=10, choices=PdfStatus.choices, blank=True, default="")
+    pdf_attempts = models.PositiveSmallIntegerField(default=0)
+    pdf_error = models.TextField(blank=True)
+    pdf_rendered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-updated_at", "-id"]
@@ -170,7 +215,8 @@ class ResourceRequest(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.hours} {self.offered_partition.partition.unit_label} on {self.offered_partition.partition}"
+        partition = self.offered_partition.partition
+        return f"{self.hours} {partition.unit_label} on {partition}"
 
 
 class Attachment(models.Model):

@@ -5,10 +5,13 @@ from django.db import models
 
 
 class Activity(models.Model):
-    """Who did what to which object, when, and from which state to which. Written by services only."""
+    """Who did what to which object, when, from which state to which. Written by services only."""
 
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="activities",
     )
     verb = models.CharField(max_length=80)

@@ -6,6 +6,8 @@ class Notification(models.Model):
     """An outbox row: one email to one recipient, rendered when queued, delivered by a Celery task.
 
     The idempotency key makes enqueueing and delivery safe to repeat: a key is sent at most once.
+    A row's life: queued -> sending -> sent, or -> failed (retried while `next_attempt_at` is set;
+    a failed row without it needs a person to look at it and re-queue it).
     """
 
     class Status(models.TextChoices):
@@ -15,7 +17,10 @@ class Notification(models.Model):
         FAILED = "failed", "Failed"
 
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="notifications",
     )
     to_email = models.EmailField()
@@ -26,9 +31,15 @@ class Notification(models.Model):
     body_html = models.TextField(blank=True)
     # Files to attach, as [{"path": <default storage path>, "filename": ..., "mimetype": ...}].
     attachments = models.JSONField(default=list, blank=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True
+    )
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    # When the sweeper may (re)schedule delivery; empty once sent or given up.
+    next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # When a worker claimed the row for sending: a row sending for too long lost its worker.
+    claimed_at = models.DateTimeField(null=True, blank=True)
     idempotency_key = models.CharField(max_length=200, unique=True)
     # Account mails (confirmation links, password resets) carry secrets: not shown in the portal.
     show_in_portal = models.BooleanField(default=True)
@@ -42,3 +53,7 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} -> {self.to_email} ({self.status})"
+
+    @property
+    def will_retry(self) -> bool:
+        return self.status == self.Status.FAILED and self.next_attempt_at is not None

@@ -3,9 +3,17 @@ from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 
-from portal.countries import COUNTRY_CHOICES
+from portal.countries import COUNTRY_CHOICES, PARTICIPATING_COUNTRIES
+from portal.validators import (
+    normalise_registration_number,
+    normalise_vat_number,
+    validate_not_in_future,
+    validate_participating_country,
+)
 
 # EU SME definition (Commission Recommendation 2003/361/EC): fewer than 250 staff and either an
 # annual turnover of at most EUR 50 million or a balance sheet total of at most EUR 43 million.
@@ -26,22 +34,38 @@ class Organisation(models.Model):
     """A company that applies for hours. Its SME/startup status is derived from its facts."""
 
     legal_name = models.CharField(max_length=200)
-    country = models.CharField(max_length=2, choices=COUNTRY_CHOICES)
+    country = models.CharField(
+        max_length=2,
+        choices=COUNTRY_CHOICES,
+        validators=[validate_participating_country],
+        error_messages={
+            "invalid_choice": "%(value)s is not a participating country. Choose an EU member "
+            "state or an associated country from the list."
+        },
+    )
     registration_number = models.CharField(
         max_length=40, help_text="Company registration number in the national business register."
     )
     vat_number = models.CharField(
-        "VAT number", max_length=20, blank=True,
+        "VAT number",
+        max_length=20,
+        blank=True,
         help_text="With the country prefix, e.g. DE123456789. Leave empty if not VAT-registered.",
     )
-    founded_on = models.DateField("founding date")
+    founded_on = models.DateField("founding date", validators=[validate_not_in_future])
     website = models.URLField(blank=True)
     employees = models.PositiveIntegerField(help_text="Staff headcount (full-time equivalents).")
     annual_turnover_eur = models.DecimalField(
-        "annual turnover (EUR)", max_digits=14, decimal_places=2
+        "annual turnover (EUR)",
+        max_digits=14,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0"))],
     )
     balance_sheet_eur = models.DecimalField(
-        "balance sheet total (EUR)", max_digits=14, decimal_places=2
+        "balance sheet total (EUR)",
+        max_digits=14,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0"))],
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -54,12 +78,41 @@ class Organisation(models.Model):
         ordering = ["legal_name"]
         constraints = [
             models.UniqueConstraint(
-                fields=["country", "registration_number"], name="unique_registration_per_country"
-            )
+                fields=["country", "registration_number"],
+                name="unique_registration_per_country",
+                violation_error_message="An organisation with this registration number is "
+                "already registered in this country. Ask one of its owners to invite you.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(annual_turnover_eur__gte=0), name="turnover_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(balance_sheet_eur__gte=0), name="balance_sheet_not_negative"
+            ),
         ]
 
     def __str__(self) -> str:
         return self.legal_name
+
+    def clean(self) -> None:
+        # The numbers are checked against the country, and stored in their canonical form so the
+        # same company is recognised however it was typed.
+        if self.country not in PARTICIPATING_COUNTRIES:
+            return
+        errors: dict[str, list[ValidationError]] = {}
+        for field, normalise in (
+            ("vat_number", normalise_vat_number),
+            ("registration_number", normalise_registration_number),
+        ):
+            value = getattr(self, field)
+            if not value:
+                continue  # required-ness is the field's own check
+            try:
+                setattr(self, field, normalise(value, self.country))
+            except ValidationError as exc:
+                errors[field] = exc.error_list
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def is_sme(self) -> bool:
@@ -102,7 +155,7 @@ class Membership(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["organisation", "user"]
+        ordering = ["organisation", "-role", "user"]
         constraints = [
             models.UniqueConstraint(fields=["organisation", "user"], name="unique_membership")
         ]
@@ -129,7 +182,10 @@ class Invitation(models.Model):
     )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     accepted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     created_at = models.DateTimeField(auto_now_add=True)

@@ -6,6 +6,7 @@ console (and kept in the outbox), media on local disk. `DATABASE_URL` switches t
 tightens the security settings on top of this module.
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -13,10 +14,13 @@ import environ
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
-# A .env file beside manage.py is read if present (never committed; see .env.example).
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# A .env file beside manage.py (or the file ENV_FILE names) is read if present; variables already
+# in the environment win. Never committed; see .env.example.
+environ.Env.read_env(os.environ.get("ENV_FILE", BASE_DIR / ".env"), overwrite=False)
 
-SECRET_KEY = env("SECRET_KEY", default="dev-only-insecure-key-change-me-in-production-0123456789")
+SECRET_KEY = (
+    env("SECRET_KEY", default="") or "dev-only-insecure-key-change-me-in-production-0123456789"
+)
 DEBUG = env.bool("DEBUG", default=True)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -84,7 +88,9 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+# An empty DATABASE_URL counts as unset (as in a copied .env.example).
+DATABASE_URL = env("DATABASE_URL", default="") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
+DATABASES = {"default": env.db_url_config(DATABASE_URL)}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Concurrent requests of the embedded server wait for the write lock instead of failing.
@@ -107,7 +113,8 @@ AUTHENTICATION_BACKENDS = [
 ]
 
 LANGUAGE_CODE = "en"
-# Times are stored in UTC; pages show them in the viewer's zone (User.timezone), Brussels by default.
+# Times are stored in UTC; pages show them in the viewer's zone (User.timezone), Brussels
+# by default.
 TIME_ZONE = "Europe/Brussels"
 USE_I18N = True
 USE_TZ = True
@@ -150,18 +157,55 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Publishing happens after a commit, inside a request: with the broker down, give up quickly (the
+# outbox row stays queued and the sweeper schedules it later) instead of hanging the page.
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Periodic jobs, run by the one beat process. Each app adds its entries here (name -> task and
+# either "every": seconds or "crontab": {"minute": ..., "hour": ..., ...} in UTC);
+# `manage.py sync_periodic_tasks` writes them as django-celery-beat rows (admins may disable them).
+PORTAL_PERIODIC_TASKS = {
+    "notifications: retry the outbox": {
+        "task": "portal.tasks.sweep_notification_outbox",
+        "every": 60,
+    },
+    "proposals: close passed cut-offs (drafts roll over)": {
+        "task": "applications.tasks.close_passed_cutoffs",
+        "every": 60,
+    },
+    "proposals: re-queue PDFs left pending": {
+        "task": "applications.tasks.requeue_pending_proposal_pdfs",
+        "every": 300,
+    },
+}
+# Proposals: attachment size limit, and retries of the submitted proposal's PDF (backoff doubles).
+PROPOSAL_ATTACHMENT_MAX_BYTES = env.int("PROPOSAL_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+PROPOSAL_PDF_MAX_ATTEMPTS = env.int("PROPOSAL_PDF_MAX_ATTEMPTS", default=5)
+PROPOSAL_PDF_RETRY_BACKOFF_SECONDS = env.int("PROPOSAL_PDF_RETRY_BACKOFF_SECONDS", default=30)
 
 # --- Email ---------------------------------------------------------------------------------------
 EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Compute Access Portal <noreply@localhost>")
 SERVER_EMAIL = env("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
-# Outbox delivery: attempts before a notification is marked failed (it can be re-queued).
+# An SMTP server that hangs must not hold a worker (or the outbox lease below) for long.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+# Outbox delivery: attempts before a notification is given up (a person can re-queue it); the
+# delay before retry n is BACKOFF * 2**(n-1) seconds, capped at an hour.
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=5)
 NOTIFICATION_RETRY_BACKOFF_SECONDS = env.int("NOTIFICATION_RETRY_BACKOFF_SECONDS", default=30)
+# A queued row whose task never ran (broker down, message lost) is scheduled again by the sweeper
+# after this many seconds; a row "sending" for longer than the lease lost its worker.
+NOTIFICATION_REQUEUE_AFTER_SECONDS = env.int("NOTIFICATION_REQUEUE_AFTER_SECONDS", default=120)
+NOTIFICATION_SENDING_LEASE_SECONDS = env.int("NOTIFICATION_SENDING_LEASE_SECONDS", default=600)
 
 # --- Accounts (django-allauth) ------------------------------------------------------------------
 ACCOUNT_ADAPTER = "portal.adapters.AccountAdapter"
@@ -191,9 +235,10 @@ PORTAL_STAFF_MFA_REQUIRED = env.bool("PORTAL_STAFF_MFA_REQUIRED", default=True)
 
 # --- API -----------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Token first: an anonymous call then gets 401 with "WWW-Authenticate: Token" (not a bare 403).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
@@ -217,6 +262,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The docs page works offline: no call to Swagger's online spec validator.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
 }
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"

@@ -1,7 +1,10 @@
 """Production settings: everything in the base module, with the deploy checklist satisfied.
 
 Requires SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL in the environment; REDIS_URL for workers.
+TLS ends at the reverse proxy, which must set X-Forwarded-Proto.
 """
+
+from django.core.exceptions import ImproperlyConfigured
 
 from . import *  # noqa: F403
 from . import env
@@ -9,9 +12,15 @@ from . import env
 DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env("SECRET_KEY")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
+# Refuse to start with an empty key, or on the embedded SQLite default by accident.
+for _name in ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL"):
+    if not env(_name, default=""):
+        raise ImproperlyConfigured(f"Set the {_name} environment variable.")
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+# The container health check talks plain HTTP to gunicorn from inside.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True

@@ -1,7 +1,7 @@
 """Settings for the test suite: the base settings, with fast hashing and mail kept in memory.
 
-DATABASE_URL and REDIS_URL are honoured, so CI runs the same tests on PostgreSQL and Redis. Tasks run
-in process unless a test starts a real worker (tests/portal/test_celery_worker.py).
+DATABASE_URL and REDIS_URL are honoured, so CI runs the same tests on PostgreSQL and Redis. Tasks
+run in process unless a test starts a real worker (tests/portal/test_celery_worker.py).
 """
 
 import os

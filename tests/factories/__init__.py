@@ -1,5 +1,11 @@
-from .allocations import CapacityPoolFactory, CentreFactory, CentreMembershipFactory, PartitionFactory
+from .allocations import (
+    CapacityPoolFactory,
+    CentreFactory,
+    CentreMembershipFactory,
+    PartitionFactory,
+)
 from .applications import (
+    AttachmentFactory,
     CallFactory,
     CallPartitionFactory,
     CutOffFactory,
@@ -7,7 +13,9 @@ from .applications import (
     EvaluationCriterionFactory,
     ProposalFactory,
     ResourceRequestFactory,
+    SubmittableProposalFactory,
     TeamMemberFactory,
+    pdf_bytes,
 )
 from .portal import (
     InvitationFactory,
@@ -19,6 +27,7 @@ from .portal import (
 )
 
 __all__ = [
+    "AttachmentFactory",
     "CallFactory",
     "CallPartitionFactory",
     "CapacityPoolFactory",
@@ -35,6 +44,8 @@ __all__ = [
     "ProposalFactory",
     "ResourceRequestFactory",
     "ReviewerFactory",
+    "SubmittableProposalFactory",
     "TeamMemberFactory",
     "UserFactory",
+    "pdf_bytes",
 ]

@@ -15,16 +15,37 @@ class CentreFactory(factory.django.DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"Supercomputing Centre {n}")
     short_name = factory.Sequence(lambda n: f"SC{n}")
+    city = "Barcelona"
     country = "ES"
 
 
+def enable_totp(user) -> None:
+    """Staff roles must have TOTP before they reach staff pages; give the user an authenticator."""
+    from allauth.mfa.models import Authenticator
+
+    Authenticator.objects.get_or_create(
+        user=user, type=Authenticator.Type.TOTP, defaults={"data": {"secret": "JBSWY3DPEHPK3PXP"}}
+    )
+
+
 class CentreMembershipFactory(factory.django.DjangoModelFactory):
+    """Centre staff, with TOTP enabled (staff must have it) unless mfa=False is passed."""
+
     class Meta:
         model = CentreMembership
+        skip_postgeneration_save = True
 
     centre = factory.SubFactory(CentreFactory)
     user = factory.SubFactory(UserFactory)
     role = CentreMembership.Role.TECHNICAL_ASSESSOR
+
+    class Params:
+        administrator = factory.Trait(role=CentreMembership.Role.CENTRE_ADMINISTRATOR)
+
+    @factory.post_generation
+    def mfa(self, create, extracted, **kwargs):
+        if create and extracted is not False:
+            enable_totp(self.user)
 
 
 class PartitionFactory(factory.django.DjangoModelFactory):
@@ -39,6 +60,7 @@ class PartitionFactory(factory.django.DjangoModelFactory):
     kind = Partition.Kind.GPU
     accelerator_model = "NVIDIA H100 64 GB"
     accelerators_per_node = 4
+    devices_per_accelerator = 1
     accelerator_memory_gb = 64
     cores_per_node = 80
     nodes = 1120

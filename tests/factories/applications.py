@@ -5,6 +5,8 @@ import factory
 from django.utils import timezone
 
 from applications.models import (
+    AI_ACT_QUESTIONS,
+    Attachment,
     Call,
     CallPartition,
     CutOff,
@@ -15,6 +17,7 @@ from applications.models import (
     TeamMember,
 )
 from applications.modes import AccessMode, defaults_for
+from portal.models import Membership
 
 from .allocations import CapacityPoolFactory, PartitionFactory
 from .portal import OrganisationFactory, UserFactory
@@ -87,9 +90,32 @@ class EvaluationCriterionFactory(factory.django.DjangoModelFactory):
     threshold = Decimal("3")
 
 
+def pdf_bytes(*, pages: int = 1, title: str = "") -> bytes:
+    """A small, valid PDF document (blank pages), for uploads in tests."""
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(width=595, height=842)
+    if title:
+        writer.add_metadata({"/Title": title})
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
 class ProposalFactory(factory.django.DjangoModelFactory):
+    """A draft whose creator is a member of the organisation and the PI on its team.
+
+    `complete=True` fills every section but the resource requests; add those with
+    ResourceRequestFactory, or use SubmittableProposalFactory.
+    """
+
     class Meta:
         model = Proposal
+        skip_postgeneration_save = True
 
     cutoff = factory.SubFactory(CutOffFactory)
     call = factory.SelfAttribute("cutoff.call")
@@ -99,6 +125,46 @@ class ProposalFactory(factory.django.DjangoModelFactory):
     title = factory.Sequence(lambda n: f"Foundation model for European languages {n}")
     acronym = factory.Sequence(lambda n: f"FMEL{n}")
     abstract = "We pre-train a 7B-parameter multilingual model on curated European corpora."
+
+    class Params:
+        complete = factory.Trait(
+            model_type="decoder-only transformer",
+            parameters=7_000_000_000,
+            training_tokens=140_000_000_000,
+            dataset_size_tb=Decimal("2.5"),
+            training_share_percent=85,
+            ai_plan="Pre-training in three phases with evaluation on EU-language benchmarks.",
+            software_stack="PyTorch 2, Megatron-LM, NCCL; Slurm batch jobs.",
+            containers="Apptainer image built from the NGC PyTorch container.",
+            data_sources="Common Crawl subsets, EUR-Lex, national library corpora.",
+            data_licences="CC BY 4.0 and public-domain texts; licences listed per corpus.",
+            uses_personal_data=False,
+            ai_act_answers=factory.LazyFunction(lambda: dict.fromkeys(AI_ACT_QUESTIONS, "no")),
+            civilian_use_confirmed=True,
+            expected_impact="An open multilingual model for European SMEs.",
+        )
+
+    @factory.post_generation
+    def team(self, create, extracted, **kwargs):
+        """The creator joins the organisation and the team as PI (team=False skips both)."""
+        if not create or extracted is False or self.created_by is None:
+            return
+        Membership.objects.get_or_create(organisation=self.organisation, user=self.created_by)
+        TeamMember.objects.get_or_create(
+            proposal=self, user=self.created_by, defaults={"role": TeamMember.Role.PI}
+        )
+
+
+class SubmittableProposalFactory(ProposalFactory):
+    """A complete draft with one request within the call's limits: it can be submitted."""
+
+    complete = True
+
+    @factory.post_generation
+    def request(self, create, extracted, **kwargs):
+        if not create or extracted is False:
+            return
+        ResourceRequestFactory(proposal=self, **kwargs)
 
 
 class TeamMemberFactory(factory.django.DjangoModelFactory):
@@ -123,3 +189,17 @@ class ResourceRequestFactory(factory.django.DjangoModelFactory):
     storage_tb = Decimal("10")
     duration_months = 3
     justification = "Pre-training on 64 GPUs for three months with checkpoints every 2 hours."
+
+
+class AttachmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Attachment
+
+    proposal = factory.SubFactory(ProposalFactory)
+    kind = Attachment.Kind.TECHNICAL
+    file = factory.django.FileField(
+        filename="technical-annex.pdf", data=factory.LazyFunction(lambda: pdf_bytes())
+    )
+    original_name = "technical-annex.pdf"
+    size_bytes = factory.LazyAttribute(lambda o: o.file.size if o.file else 0)
+    uploaded_by = factory.SelfAttribute("proposal.created_by")

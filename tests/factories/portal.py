@@ -23,31 +23,56 @@ class UserFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def verified(self, create, extracted, **kwargs):
         """Users are created with a verified primary email unless verified=False is passed."""
-        if not create or extracted is False:
+        if not create:
+            return
+        self.save()  # keeps the password set above
+        if extracted is False:
             return
         from allauth.account.models import EmailAddress
 
-        self.save()
         EmailAddress.objects.update_or_create(
             user=self, email=self.email, defaults={"verified": True, "primary": True}
         )
 
 
 
+def give_totp(user, secret: str = "JBSWY3DPEHPK3PXP") -> None:
+    """Staff roles must have TOTP before they reach staff pages; give the user an authenticator."""
+    from allauth.mfa.models import Authenticator
+
+    Authenticator.objects.get_or_create(
+        user=user, type=Authenticator.Type.TOTP, defaults={"data": {"secret": secret}}
+    )
+
+
 class ProgrammeOfficerFactory(UserFactory):
+    """A programme officer with TOTP enabled (staff must have it) unless mfa=False is passed."""
+
     @factory.post_generation
     def role_group(self, create, extracted, **kwargs):
         if create:
             group, _ = Group.objects.get_or_create(name=PROGRAMME_OFFICER_GROUP)
             self.groups.add(group)
 
+    @factory.post_generation
+    def mfa(self, create, extracted, **kwargs):
+        if create and extracted is not False:
+            give_totp(self)
+
 
 class ReviewerFactory(UserFactory):
+    """A reviewer with TOTP enabled (staff must have it) unless mfa=False is passed."""
+
     @factory.post_generation
     def role_group(self, create, extracted, **kwargs):
         if create:
             group, _ = Group.objects.get_or_create(name=REVIEWER_GROUP)
             self.groups.add(group)
+
+    @factory.post_generation
+    def mfa(self, create, extracted, **kwargs):
+        if create and extracted is not False:
+            give_totp(self)
 
 
 class OrganisationFactory(factory.django.DjangoModelFactory):

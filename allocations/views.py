@@ -1,0 +1,64 @@
+"""Centre pages: the public catalogue, and partition editing for the centre's administrators."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+
+from . import selectors, services
+from .forms import PartitionForm
+from .models import Centre, Partition
+
+
+def centre_list(request):
+    centres = selectors.centres_with_partitions()
+    return render(request, "allocations/centre_list.html", {"centres": centres})
+
+
+def centre_detail(request, pk: int):
+    try:
+        centre = selectors.centre_get(pk=pk)
+    except Centre.DoesNotExist:
+        raise Http404("No such centre.") from None
+    user = request.user
+    can_see_pools = user.has_perm("allocations.view_capacitypool", centre)
+    return render(
+        request,
+        "allocations/centre_detail.html",
+        {
+            "centre": centre,
+            "partitions": centre.partitions.all(),
+            "can_edit": user.has_perm("allocations.change_partition", centre),
+            "pools": selectors.capacity_pools_of(centre=centre) if can_see_pools else None,
+        },
+    )
+
+
+@login_required
+def partition_edit(request, centre_pk: int, pk: int):
+    try:
+        partition = selectors.partition_get(centre_pk=centre_pk, pk=pk)
+    except Partition.DoesNotExist:
+        raise Http404("No such partition.") from None
+    # Someone else's partition is answered like a missing one.
+    if not request.user.has_perm("allocations.change_partition", partition):
+        raise Http404("No such partition.")
+    form = PartitionForm(request.POST or None, instance=partition)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.partition_update(partition=partition, by=request.user, **form.facts())
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        except PermissionDenied:
+            raise Http404("No such partition.") from None
+        else:
+            messages.success(request, f"{partition.system_name} {partition.name} was saved.")
+            return redirect("allocations:centre_detail", pk=partition.centre_id)
+    return render(
+        request,
+        "allocations/partition_form.html",
+        {"form": form, "partition": partition, "centre": partition.centre},
+    )

@@ -1,0 +1,1 @@
+"""Reads of the applications app: one module per area (calls, proposals)."""

@@ -1,0 +1,207 @@
+"""Reading calls: the public catalogue, one call's page, the officer's set-up and cut-off views."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from django.db.models import (
+    Count,
+    DecimalField,
+    F,
+    IntegerField,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from allocations.models import Partition
+from applications.models import (
+    Call,
+    CallPartition,
+    CutOff,
+    CutOffPool,
+    Proposal,
+    ProposalStatus,
+    ResourceRequest,
+)
+from applications.workflow import demand_statuses
+
+HOURS = DecimalField(max_digits=16, decimal_places=2)
+
+
+def _offered_partitions_prefetch() -> Prefetch:
+    return Prefetch(
+        "offered_partitions",
+        queryset=CallPartition.objects.select_related("partition__centre"),
+    )
+
+
+def calls_published() -> QuerySet[Call]:
+    """Every published call, open or not (the API catalogue)."""
+    return Call.objects.filter(is_published=True)
+
+
+def calls_open(*, now: datetime | None = None) -> QuerySet[Call]:
+    """Published calls open now, with their next cut-off and offered systems, soonest first."""
+    now = now or timezone.now()
+    return (
+        calls_published()
+        .filter(opens_at__lte=now, closes_at__gt=now)
+        .annotate(next_cutoff_at=Min("cutoffs__at", filter=Q(cutoffs__at__gt=now)))
+        .prefetch_related(_offered_partitions_prefetch())
+        .order_by(F("next_cutoff_at").asc(nulls_last=True), "title")
+    )
+
+
+def call_for_page(*, slug: str) -> Call | None:
+    """One call (published or not: the caller applies the view rule) with what its page shows."""
+    return (
+        Call.objects.filter(slug=slug)
+        .prefetch_related(_offered_partitions_prefetch(), "criteria", "cutoffs")
+        .first()
+    )
+
+
+def cutoff_next(*, call: Call, now: datetime | None = None) -> CutOff | None:
+    """The first cut-off still ahead (uses the prefetched cut-offs when there are some)."""
+    now = now or timezone.now()
+    return next((c for c in call.cutoffs.all() if c.at > now), None)
+
+
+def cutoffs_upcoming(*, call: Call, now: datetime | None = None) -> list[CutOff]:
+    now = now or timezone.now()
+    return [c for c in call.cutoffs.all() if c.at > now]
+
+
+# --- Officer views ------------------------------------------------------------------------------
+
+
+def calls_for_officer(*, now: datetime | None = None) -> QuerySet[Call]:
+    now = now or timezone.now()
+    submitted = (
+        Proposal.objects.filter(call=OuterRef("pk"))
+        .exclude(status=ProposalStatus.DRAFT)
+        .values("call")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return (
+        Call.objects.annotate(
+            next_cutoff_at=Min("cutoffs__at", filter=Q(cutoffs__at__gt=now)),
+            cutoff_count=Count("cutoffs", distinct=True),
+            submitted_count=Coalesce(Subquery(submitted, output_field=IntegerField()), Value(0)),
+        )
+        .prefetch_related(_offered_partitions_prefetch())
+        .order_by("-opens_at", "title")
+    )
+
+
+@dataclass
+class PoolCell:
+    cutoff: CutOff
+    offered: CallPartition
+    hours: Decimal | None  # None: no pool yet
+
+    @property
+    def field_name(self) -> str:
+        return f"pool_{self.cutoff.pk}_{self.offered.pk}"
+
+
+@dataclass
+class CallSetup:
+    call: Call
+    cutoffs: list[CutOff]
+    offered: list[CallPartition]
+    rows: list[tuple[CutOff, list[PoolCell]]]
+    criteria: list
+
+
+def call_setup(*, call: Call) -> CallSetup:
+    """What the officer's set-up page shows: cut-offs x offered partitions, with pool hours."""
+    cutoffs = list(
+        call.cutoffs.annotate(
+            proposal_count=Count("proposals", filter=~Q(proposals__status=ProposalStatus.DRAFT))
+        )
+    )
+    offered = list(call.offered_partitions.select_related("partition__centre"))
+    hours = dict(
+        ((link.cutoff_id, link.offered_partition_id), link.pool.hours)
+        for link in CutOffPool.objects.filter(cutoff__call=call).select_related("pool")
+    )
+    rows = [(c, [PoolCell(c, o, hours.get((c.pk, o.pk))) for o in offered]) for c in cutoffs]
+    return CallSetup(
+        call=call, cutoffs=cutoffs, offered=offered, rows=rows, criteria=list(call.criteria.all())
+    )
+
+
+def partitions_offerable(*, call: Call) -> QuerySet[Partition]:
+    """Catalogue partitions in service that the call does not offer yet."""
+    return (
+        Partition.objects.filter(is_active=True)
+        .exclude(pk__in=call.offered_partitions.values("partition_id"))
+        .select_related("centre")
+    )
+
+
+def cutoff_for_officer(*, pk: int) -> CutOff | None:
+    return CutOff.objects.select_related("call").filter(pk=pk).first()
+
+
+def proposals_submitted(*, cutoff: CutOff | None = None) -> QuerySet[Proposal]:
+    """Submitted (non-draft) proposals, with what the officer's list shows per row."""
+    qs = Proposal.objects.exclude(status=ProposalStatus.DRAFT)
+    if cutoff is not None:
+        qs = qs.filter(cutoff=cutoff)
+    return (
+        qs.select_related("call", "cutoff", "organisation")
+        .prefetch_related(
+            Prefetch(
+                "requests",
+                queryset=ResourceRequest.objects.select_related("offered_partition__partition"),
+            )
+        )
+        .order_by("submitted_at", "pk")
+    )
+
+
+def cutoff_demand(*, cutoff: CutOff) -> QuerySet[CallPartition]:
+    """Per offered partition of the cut-off's call: hours requested by submitted proposals (not
+    withdrawn or ineligible), how many proposals ask for it, and the pool's hours. One query."""
+    requests = ResourceRequest.objects.filter(
+        offered_partition=OuterRef("pk"),
+        proposal__cutoff=cutoff,
+        proposal__status__in=demand_statuses(),
+    ).values("offered_partition")
+    requested = requests.annotate(total=Sum("hours")).values("total")
+    asking = requests.annotate(n=Count("proposal", distinct=True)).values("n")
+    pool_hours = CutOffPool.objects.filter(offered_partition=OuterRef("pk"), cutoff=cutoff).values(
+        "pool__hours"
+    )[:1]
+    return (
+        CallPartition.objects.filter(call_id=cutoff.call_id)
+        .select_related("partition__centre")
+        .annotate(
+            requested_hours=Coalesce(
+                Subquery(requested, output_field=HOURS), Value(Decimal(0)), output_field=HOURS
+            ),
+            proposal_count=Coalesce(Subquery(asking, output_field=IntegerField()), Value(0)),
+            pool_hours=Subquery(pool_hours, output_field=HOURS),
+        )
+    )
+
+
+def partitions_in_calls(*, call: Call | None = None) -> QuerySet[Partition]:
+    """Partitions offered in a call (or in any call), for the officer's filter."""
+    qs = Partition.objects.select_related("centre")
+    if call is not None:
+        return qs.filter(calls=call)
+    return qs.filter(calls__isnull=False).distinct()

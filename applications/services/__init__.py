@@ -1,0 +1,1 @@
+"""Writes of the applications app: one module per area (calls, proposals)."""

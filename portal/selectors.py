@@ -1,0 +1,78 @@
+"""Reads of the portal core: what a user may see, fetched in a fixed number of queries."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from portal.models import Invitation, Membership, Notification, Organisation, User
+
+
+def organisations_of(*, user: User) -> QuerySet[Organisation]:
+    """Organisations the user belongs to, with their member count and the user's own role."""
+    if not user.is_authenticated:
+        return Organisation.objects.none()
+    return (
+        Organisation.objects.filter(memberships__user=user)
+        .annotate(member_count=Count("memberships", distinct=True))
+        .order_by("legal_name")
+    )
+
+
+def organisation_roles_of(*, user: User) -> dict[int, str]:
+    return dict(Membership.objects.filter(user=user).values_list("organisation_id", "role"))
+
+
+def organisation_for_member(*, user: User) -> QuerySet[Organisation]:
+    """The organisations a user may open; anything else is a 404. Members come prefetched, with
+    their users, owners first."""
+    return organisations_of(user=user).prefetch_related(
+        Prefetch(
+            "memberships",
+            queryset=Membership.objects.select_related("user").order_by("-role", "user__email"),
+        ),
+        Prefetch(
+            "invitations",
+            queryset=Invitation.objects.filter(status=Invitation.Status.PENDING)
+            .select_related("invited_by")
+            .order_by("email"),
+            to_attr="pending_invitations",
+        ),
+    )
+
+
+def invitations_pending_for(*, user: User) -> QuerySet[Invitation]:
+    """Invitations sent to any of the user's addresses (joining needs a verified one)."""
+    if not user.is_authenticated:
+        return Invitation.objects.none()
+    from allauth.account.models import EmailAddress
+
+    emails = EmailAddress.objects.filter(user=user).values_list("email", flat=True)
+    return (
+        Invitation.objects.filter(status=Invitation.Status.PENDING)
+        .filter(Q(email__iexact=user.email) | Q(email__in=emails))
+        .select_related("organisation", "invited_by")
+    )
+
+
+def notifications_for(*, user: User) -> QuerySet[Notification]:
+    return Notification.objects.filter(recipient=user, show_in_portal=True).order_by(
+        "-created_at", "-id"
+    )
+
+
+def unread_notification_count(*, user: User) -> int:
+    return notifications_for(user=user).filter(read_at__isnull=True).count()
+
+
+def verified_emails_of(*, user: User) -> set[str]:
+    """The addresses the user has proved they own (lower-cased)."""
+    from allauth.account.models import EmailAddress
+
+    if not user.is_authenticated:
+        return set()
+    return {
+        email.lower()
+        for email in EmailAddress.objects.filter(user=user, verified=True).values_list(
+            "email", flat=True
+        )
+    }

@@ -1,0 +1,199 @@
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from allocations.catalogue import catalogue_seed
+from allocations.models import Partition
+from tests.factories import (
+    CapacityPoolFactory,
+    CentreFactory,
+    CentreMembershipFactory,
+    PartitionFactory,
+    UserFactory,
+)
+
+
+def edit_url(partition):
+    return reverse(
+        "allocations:partition_edit", kwargs={"centre_pk": partition.centre_id, "pk": partition.pk}
+    )
+
+
+def edit_data(partition, **changes):
+    data = {
+        "accelerator_model": partition.accelerator_model,
+        "accelerators_per_node": partition.accelerators_per_node,
+        "devices_per_accelerator": partition.devices_per_accelerator,
+        "accelerator_memory_gb": partition.accelerator_memory_gb,
+        "cores_per_node": partition.cores_per_node,
+        "nodes": partition.nodes,
+        "sustained_tflops_per_accelerator": partition.sustained_tflops_per_accelerator,
+        "notes": partition.notes,
+        "is_active": "on" if partition.is_active else "",
+    }
+    data.update(changes)
+    return {key: value for key, value in data.items() if value != ""}
+
+
+@pytest.mark.django_db
+def test_anyone_can_browse_the_catalogue_of_real_systems(client):
+    catalogue_seed()
+    response = client.get(reverse("allocations:centre_list"))
+    assert response.status_code == 200
+    page = response.content.decode()
+    for name in ("Barcelona Supercomputing Center", "LUMI LUMI-G", "Karolina GPU", "JUPITER"):
+        assert name in page
+    assert "8 GCDs" in page
+    lumi = Partition.objects.get(name="LUMI-G")
+    detail = client.get(reverse("allocations:centre_detail", kwargs={"pk": lumi.centre_id}))
+    assert detail.status_code == 200
+    text = detail.content.decode()
+    assert "2,978" in text
+    assert "1 node-hour = 4 GPU-hours = 64 core-hours" in text
+    assert "130 TFLOP/s per accelerator" in text
+    assert "Edit" not in text  # visitors cannot edit
+    assert "Capacity pools" not in text  # nor see capacity
+
+
+@pytest.mark.django_db
+def test_unknown_centre_is_a_404(client):
+    assert client.get(reverse("allocations:centre_detail", kwargs={"pk": 999})).status_code == 404
+
+
+@pytest.mark.django_db
+def test_centre_list_costs_the_same_queries_for_1_and_20_centres(client, django_assert_num_queries):
+    def count_queries():
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("allocations:centre_list")).status_code == 200
+        return len(captured)
+
+    PartitionFactory(centre=CentreFactory())
+    one = count_queries()
+    for _ in range(19):
+        centre = CentreFactory()
+        PartitionFactory(centre=centre)
+        PartitionFactory(centre=centre, cpu=True)
+    with django_assert_num_queries(one):
+        assert client.get(reverse("allocations:centre_list")).status_code == 200
+
+
+@pytest.mark.django_db
+def test_centre_list_query_count_is_also_flat_for_a_logged_in_administrator(client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    admin = CentreMembershipFactory(administrator=True)
+    PartitionFactory(centre=admin.centre)
+    client.force_login(admin.user)
+
+    def count():
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("allocations:centre_list")).status_code == 200
+        return len(captured)
+
+    one = count()
+    for _ in range(19):
+        PartitionFactory(centre=CentreFactory())
+    assert count() == one
+
+
+@pytest.mark.django_db
+def test_centre_administrator_edits_their_partition(client):
+    admin = CentreMembershipFactory(administrator=True)
+    partition = PartitionFactory(centre=admin.centre, nodes=1120)
+    client.force_login(admin.user)
+    detail = client.get(reverse("allocations:centre_detail", kwargs={"pk": admin.centre_id}))
+    assert edit_url(partition) in detail.content.decode()
+    assert client.get(edit_url(partition)).status_code == 200
+    response = client.post(
+        edit_url(partition),
+        edit_data(partition, nodes=1100, sustained_tflops_per_accelerator="380.5", is_active=""),
+    )
+    assert response.status_code == 302
+    partition.refresh_from_db()
+    assert partition.nodes == 1100
+    assert partition.sustained_tflops_per_accelerator == Decimal("380.5")
+    assert partition.is_active is False
+    page = client.get(response.url).content.decode()
+    assert "was saved" in page
+    assert "Inactive" in page
+
+
+@pytest.mark.django_db
+def test_bad_input_gets_a_field_error_and_keeps_the_rest(client):
+    admin = CentreMembershipFactory(administrator=True)
+    partition = PartitionFactory(centre=admin.centre, nodes=1120)
+    client.force_login(admin.user)
+    response = client.post(
+        edit_url(partition),
+        edit_data(
+            partition,
+            accelerators_per_node=0,
+            nodes=999,
+            sustained_tflops_per_accelerator="0",
+            notes="Maintenance in June",
+        ),
+    )
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert "at least one accelerator" in form.errors["accelerators_per_node"][0]
+    assert "more than 0" in form.errors["sustained_tflops_per_accelerator"][0]
+    page = response.content.decode()
+    assert 'value="999"' in page
+    assert "Maintenance in June" in page
+    partition.refresh_from_db()
+    assert partition.nodes == 1120  # nothing saved
+
+
+@pytest.mark.django_db
+def test_other_people_cannot_edit_a_centres_partitions(client):
+    partition = PartitionFactory(nodes=50)
+    url = edit_url(partition)
+    # Anonymous visitors are sent to log in.
+    response = client.get(url)
+    assert response.status_code == 302
+    assert reverse("account_login") in response.url
+    # An applicant, an assessor of the same centre and an administrator of another centre: 404.
+    applicant = UserFactory()
+    assessor = CentreMembershipFactory(centre=partition.centre).user
+    other_admin = CentreMembershipFactory(administrator=True).user
+    for user in (applicant, assessor, other_admin):
+        client.force_login(user)
+        assert client.get(url).status_code == 404
+        assert client.post(url, edit_data(partition, nodes=1)).status_code == 404
+    # A partition looked up under the wrong centre does not exist either.
+    own_admin = CentreMembershipFactory(administrator=True, centre=partition.centre).user
+    client.force_login(own_admin)
+    wrong = reverse(
+        "allocations:partition_edit",
+        kwargs={"centre_pk": other_admin.centres.get().pk, "pk": partition.pk},
+    )
+    assert client.get(wrong).status_code == 404
+    partition.refresh_from_db()
+    assert partition.nodes == 50
+
+
+@pytest.mark.django_db
+def test_capacity_pools_show_to_the_centres_staff_only(client):
+    partition = PartitionFactory()
+    CapacityPoolFactory(partition=partition, label="Fast Lane 2026-05", hours=Decimal("250000"))
+    url = reverse("allocations:centre_detail", kwargs={"pk": partition.centre_id})
+    client.force_login(CentreMembershipFactory(centre=partition.centre).user)
+    page = client.get(url).content.decode()
+    assert "Fast Lane 2026-05" in page
+    assert "250,000 GPU-hours" in page
+    client.force_login(CentreMembershipFactory(administrator=True).user)  # another centre
+    assert "Fast Lane 2026-05" not in client.get(url).content.decode()
+
+
+@pytest.mark.django_db
+def test_centre_staff_without_totp_are_sent_to_set_it_up(client):
+    admin = CentreMembershipFactory(administrator=True, mfa=False)
+    client.force_login(admin.user)
+    response = client.get(reverse("allocations:centre_list"))
+    assert response.status_code == 302
+    assert reverse("mfa_activate_totp") in response.url

@@ -1,0 +1,64 @@
+"""Mail backends for outbox tests: one that always fails, one that records to a directory.
+
+`RecordingBackend` is what the real Celery worker in test_celery_worker.py sends through (the
+worker is another process, so locmem's outbox cannot be read). Its directory (env
+PORTAL_TEST_MAIL_DIR) holds `sent.jsonl`, one line per delivered message, and optionally
+`fail_next`, the number of sends still to fail with a simulated SMTP error.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import smtplib
+import time
+from pathlib import Path
+
+from django.core.mail.backends.base import BaseEmailBackend
+from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
+
+
+class FailingBackend(BaseEmailBackend):
+    def send_messages(self, email_messages):
+        raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed (simulated)")
+
+
+class SlowLocmemBackend(LocmemBackend):
+    """locmem, slowed down so that concurrent deliveries of one row overlap."""
+
+    def send_messages(self, messages):
+        time.sleep(0.3)
+        return super().send_messages(messages)
+
+
+class RecordingBackend(BaseEmailBackend):
+    def send_messages(self, email_messages):
+        directory = Path(os.environ["PORTAL_TEST_MAIL_DIR"])
+        with open(directory / "lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                fail_file = directory / "fail_next"
+                remaining = int(fail_file.read_text() or 0) if fail_file.exists() else 0
+                if remaining > 0:
+                    fail_file.write_text(str(remaining - 1))
+                    raise smtplib.SMTPDataError(451, b"Try again later (simulated)")
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+        # A slow server widens the window in which a second task could try the same row.
+        time.sleep(float(os.environ.get("PORTAL_TEST_MAIL_DELAY", "0")))
+        with open(directory / "sent.jsonl", "a") as out:
+            fcntl.flock(out, fcntl.LOCK_EX)
+            for message in email_messages:
+                out.write(
+                    json.dumps(
+                        {
+                            "to": message.to,
+                            "subject": message.subject,
+                            "notification": message.extra_headers.get("X-Portal-Notification"),
+                            "alternatives": [mimetype for _, mimetype in message.alternatives],
+                        }
+                    )
+                    + "\n"
+                )
+        return len(email_messages)

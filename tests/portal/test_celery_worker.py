@@ -1,0 +1,174 @@
+"""A real Celery worker on Redis delivers the outbox: once, after retries, never twice per key.
+
+The worker is a `celery -A portal worker` subprocess pointed at this test's database (committed
+data: transactional_db, PostgreSQL) and at Redis, with a mail backend that records to a directory
+and can be told to fail the next N sends. Each test gets its own queue, so parallel test
+processes never take each other's tasks.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from portal.celery import app as celery_app
+from portal.models import Notification
+from portal.services.notifications import notification_enqueue, schedule_delivery
+
+pytestmark = [pytest.mark.redis, pytest.mark.postgres]
+
+WAIT_SECONDS = 60
+
+
+def _database_url() -> str:
+    """The URL of the database this test runs on (the test database, not the configured one)."""
+    db = connection.settings_dict
+    credentials = quote(db["USER"] or "", safe="")
+    if db["PASSWORD"]:
+        credentials += ":" + quote(db["PASSWORD"], safe="")
+    host = db["HOST"] or "localhost"
+    port = f":{db['PORT']}" if db["PORT"] else ""
+    return f"postgres://{credentials}@{host}{port}/{db['NAME']}"
+
+
+class Worker:
+    def __init__(self, directory: Path, queue: str, process: subprocess.Popen, log: Path):
+        self.directory, self.queue, self.process, self.log = directory, queue, process, log
+
+    def fail_next(self, sends: int) -> None:
+        (self.directory / "fail_next").write_text(str(sends))
+
+    def _lines(self, name: str) -> list[dict]:
+        path = self.directory / name
+        if not path.exists():
+            return []
+        return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+    def sent(self) -> list[dict]:
+        return self._lines("sent.jsonl")
+
+    def runs(self) -> list[dict]:
+        return [r for r in self._lines("runs.jsonl") if r["task"].endswith("deliver_notification")]
+
+    def wait_for(self, condition, what: str):
+        deadline = time.monotonic() + WAIT_SECONDS
+        while time.monotonic() < deadline:
+            value = condition()
+            if value:
+                return value
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.1)
+        pytest.fail(f"Timed out waiting for {what}. Worker log:\n{self.log.read_text()[-4000:]}")
+
+
+@pytest.fixture
+def worker(require_postgresql, redis_url, transactional_db, tmp_path):
+    directory = tmp_path / "mail"
+    directory.mkdir()
+    queue = f"portal-test-{uuid.uuid4().hex[:12]}"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.portal.worker_settings",
+        "DATABASE_URL": _database_url(),
+        "REDIS_URL": redis_url,
+        "PORTAL_TEST_MAIL_DIR": str(directory),
+        "PORTAL_TEST_MAIL_DELAY": "0.5",
+    }
+    log = tmp_path / "worker.log"
+    command = [
+        sys.executable, "-m", "celery", "-A", "portal", "worker",
+        "--pool", "threads", "--concurrency", "4", "--queues", queue, "--hostname", f"{queue}@%h",
+        "--without-heartbeat", "--without-gossip", "--without-mingle", "--loglevel", "INFO",
+    ]  # fmt: skip
+    with open(log, "w") as log_file:
+        process = subprocess.Popen(
+            command, cwd=settings.BASE_DIR, env=env, stdout=log_file, stderr=subprocess.STDOUT
+        )
+    # This process publishes to the broker for real, on the test's own queue.
+    saved = {key: celery_app.conf[key] for key in ("task_always_eager", "task_default_queue")}
+    celery_app.conf.update(task_always_eager=False, task_default_queue=queue)
+    try:
+        yield Worker(directory, queue, process, log)
+    finally:
+        celery_app.conf.update(saved)
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        import redis
+
+        redis.Redis.from_url(redis_url).delete(queue)
+
+
+def _enqueue(key: str) -> Notification:
+    return notification_enqueue(
+        to_email="founder@example.org",
+        template="proposal_submitted",
+        context={},
+        rendered=("Proposal received", "We received your proposal.", "<p>We received it.</p>"),
+        idempotency_key=key,
+    )
+
+
+def _status(notification: Notification) -> Notification:
+    notification.refresh_from_db()
+    return notification
+
+
+def test_a_real_worker_delivers_a_queued_email_once(worker):
+    notification = _enqueue("receipt:1")  # autocommit: published at once
+    worker.wait_for(lambda: _status(notification).status == "sent", "the email to be sent")
+
+    [mail] = worker.sent()
+    assert mail["notification"] == str(notification.pk)
+    assert mail["to"] == ["founder@example.org"]
+    assert mail["alternatives"] == ["text/html"]
+    assert notification.attempts == 1
+    assert notification.sent_at is not None
+
+
+def test_a_failed_smtp_send_is_retried_with_backoff_then_delivered(worker):
+    worker.fail_next(2)
+    notification = _enqueue("receipt:2")
+    seen_errors = set()
+
+    def delivered():
+        current = _status(notification)
+        if current.last_error:
+            seen_errors.add(current.last_error)
+        return current.status == "sent"
+
+    worker.wait_for(delivered, "the email to be sent after two failures")
+    assert notification.attempts == 3
+    assert notification.last_error == ""
+    assert any("SMTPDataError" in error for error in seen_errors)  # visible while it waited
+    assert [run["state"] for run in worker.runs()] == ["RETRY", "RETRY", "SUCCESS"]
+    assert len(worker.sent()) == 1
+
+
+def test_the_same_key_is_never_delivered_twice_even_when_scheduled_twice(worker):
+    notification = _enqueue("receipt:3")
+    assert _enqueue("receipt:3").pk == notification.pk  # a second enqueue publishes nothing
+    for _ in range(3):  # and three more deliveries scheduled on purpose, run side by side
+        assert schedule_delivery(notification_id=notification.pk)
+
+    worker.wait_for(lambda: len(worker.runs()) >= 4, "the four delivery tasks to run")
+    time.sleep(1)  # anything still running would record its send by now
+    assert len(worker.runs()) == 4
+    assert len(worker.sent()) == 1
+    assert _status(notification).status == "sent"
+    assert notification.attempts == 1

@@ -1,0 +1,95 @@
+"""docker-compose.yml and the Dockerfile describe the production-like stack the README promises."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from django.conf import settings
+
+ROOT = Path(settings.BASE_DIR)
+
+
+@pytest.fixture(scope="module")
+def services() -> dict:
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+
+
+def _command(service: dict) -> str:
+    command = service["command"]
+    return " ".join(command) if isinstance(command, list) else command
+
+
+def test_the_stack_has_web_worker_beat_db_and_redis(services):
+    assert set(services) == {"web", "worker", "beat", "db", "redis"}
+
+
+def test_web_migrates_then_serves_with_gunicorn(services):
+    command = _command(services["web"])
+    assert command.index("migrate --noinput") < command.index("gunicorn portal.wsgi")
+    assert "8000:8000" in services["web"]["ports"]
+    assert "/healthz" in " ".join(services["web"]["healthcheck"]["test"])
+
+
+def test_worker_and_exactly_one_beat_run_celery(services):
+    assert "celery -A portal worker" in _command(services["worker"])
+    beat = _command(services["beat"])
+    assert "celery -A portal beat" in beat
+    assert "django_celery_beat.schedulers:DatabaseScheduler" in beat
+    assert beat.index("sync_periodic_tasks") < beat.index("celery -A portal beat")
+    assert services["beat"]["deploy"]["replicas"] == 1
+
+
+def test_app_services_share_the_image_and_point_at_db_and_redis(services):
+    for name in ("web", "worker", "beat"):
+        environment = services[name]["environment"]
+        assert services[name]["build"] == "."
+        assert environment["DJANGO_SETTINGS_MODULE"] == "portal.settings.production"
+        assert "@db:5432/" in environment["DATABASE_URL"]
+        assert environment["REDIS_URL"].startswith("redis://redis:6379/")
+
+
+def test_postgres_has_a_volume_and_a_readiness_check(services):
+    db = services["db"]
+    assert db["image"] == "postgres:15"
+    assert any(volume.endswith(":/var/lib/postgresql/data") for volume in db["volumes"])
+    assert "pg_isready" in " ".join(db["healthcheck"]["test"])
+
+
+def test_redis_has_a_ping_check(services):
+    assert services["redis"]["image"].startswith("redis:")
+    assert services["redis"]["healthcheck"]["test"][-2:] == ["redis-cli", "ping"]
+
+
+@pytest.mark.parametrize("name", ["web", "worker", "beat"])
+def test_app_services_wait_for_healthy_dependencies(services, name):
+    depends_on = services[name]["depends_on"]
+    assert depends_on["db"]["condition"] == "service_healthy"
+    assert depends_on["redis"]["condition"] == "service_healthy"
+    if name != "web":  # migrations are applied by web before workers touch the tables
+        assert depends_on["web"]["condition"] == "service_healthy"
+
+
+def test_every_healthcheck_target_has_a_healthcheck(services):
+    for name, service in services.items():
+        for dependency, condition in service.get("depends_on", {}).items():
+            if condition["condition"] == "service_healthy":
+                assert "healthcheck" in services[dependency], f"{name} waits on {dependency}"
+
+
+def test_dockerfile_builds_the_portal_with_pango_and_static_files():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert dockerfile.startswith("# ") and "FROM python:3.11-slim-bookworm" in dockerfile
+    assert "libpango-1.0-0" in dockerfile and "libpangoft2-1.0-0" in dockerfile
+    assert "pip install ." in dockerfile
+    assert "collectstatic --noinput" in dockerfile
+    assert '"gunicorn"' in dockerfile
+
+
+def test_env_example_sets_what_production_needs():
+    lines = (ROOT / ".env.example").read_text().splitlines()
+    names = {line.split("=", 1)[0] for line in lines if "=" in line and not line.startswith("#")}
+    assert {"SECRET_KEY", "ALLOWED_HOSTS", "POSTGRES_PASSWORD", "EMAIL_URL"} <= names
+    # Nothing that would weaken production is switched on by copying the example.
+    assert "DEBUG" not in names
