@@ -7,6 +7,14 @@ from django import forms
 from .models import Partition
 from .services import PARTITION_EDITABLE_FIELDS
 
+GPU_ONLY_FIELDS = (
+    "accelerator_model",
+    "accelerators_per_node",
+    "devices_per_accelerator",
+    "accelerator_memory_gb",
+    "sustained_tflops_per_accelerator",
+)
+
 
 class PartitionForm(forms.ModelForm):
     class Meta:
@@ -40,6 +48,12 @@ class PartitionForm(forms.ModelForm):
             ),
         }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.instance.is_gpu:  # a CPU partition has nothing to say about accelerators
+            for name in GPU_ONLY_FIELDS:
+                del self.fields[name]
+
     def clean_sustained_tflops_per_accelerator(self):
         value = self.cleaned_data["sustained_tflops_per_accelerator"]
         if self.instance.is_gpu and (value is None or value <= 0):
@@ -51,4 +65,4 @@ class PartitionForm(forms.ModelForm):
 
     def facts(self) -> dict:
         """The validated facts, as the service takes them."""
-        return {name: self.cleaned_data[name] for name in PARTITION_EDITABLE_FIELDS}
+        return {name: self.cleaned_data[name] for name in self.fields}

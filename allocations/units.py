@@ -133,8 +133,21 @@ def _exact(value: Number, what: str = "Hours") -> Fraction:
         raise ValueError(f"{what} must be a finite number, not {value!r}.") from None
 
 
+_ROUNDINGS = {
+    ROUND_CEILING,
+    ROUND_FLOOR,
+    ROUND_DOWN,
+    ROUND_UP,
+    ROUND_HALF_UP,
+    ROUND_HALF_DOWN,
+    ROUND_HALF_EVEN,
+}
+
+
 def _round_integer(value: Fraction, rounding: str) -> int:
     """`value` rounded to an integer with a `decimal` rounding mode, exactly."""
+    if rounding not in _ROUNDINGS:
+        raise ValueError(f"Unsupported rounding mode {rounding!r}.")
     floor = math.floor(value)
     rest = value - floor
     if rest == 0:
@@ -156,9 +169,7 @@ def _round_integer(value: Fraction, rounding: str) -> int:
         return away
     if rounding == ROUND_HALF_DOWN:
         return toward
-    if rounding == ROUND_HALF_EVEN:
-        return floor if floor % 2 == 0 else floor + 1
-    raise ValueError(f"Unsupported rounding mode {rounding!r}.")
+    return floor if floor % 2 == 0 else floor + 1  # ROUND_HALF_EVEN
 
 
 def _decimal(value: Fraction, places: int | None, rounding: str = ROUND_HALF_UP) -> Decimal:

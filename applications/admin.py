@@ -3,7 +3,18 @@ is the fallback for repairs."""
 
 from django.contrib import admin
 
-from applications.models import Call, CallPartition, CutOff, CutOffPool, EvaluationCriterion
+from applications.models import (
+    Attachment,
+    Call,
+    CallPartition,
+    CutOff,
+    CutOffPool,
+    EvaluationCriterion,
+    Proposal,
+    ReferenceCounter,
+    ResourceRequest,
+    TeamMember,
+)
 
 # --- Calls ------------------------------------------------------------------------------------
 
@@ -50,4 +61,73 @@ class CutOffPoolAdmin(admin.ModelAdmin):
 
 
 # --- Proposals --------------------------------------------------------------------------------
-# (proposal admin goes here)
+# Read-mostly: applicants edit through the portal, whose services check state and permission.
+# The admin shows everything and offers one repair: queue a failed proposal PDF again.
+
+
+class TeamMemberInline(admin.TabularInline):
+    model = TeamMember
+    extra = 0
+    fields = ("user", "role", "expertise", "cv")
+    raw_id_fields = ("user",)
+
+
+class ResourceRequestInline(admin.TabularInline):
+    model = ResourceRequest
+    extra = 0
+    fields = ("offered_partition", "hours", "job_size", "storage_tb", "duration_months")
+
+
+class AttachmentInline(admin.TabularInline):
+    model = Attachment
+    extra = 0
+    fields = ("kind", "original_name", "size_bytes", "uploaded_by", "uploaded_at")
+    readonly_fields = fields
+    can_delete = False
+
+
+@admin.register(Proposal)
+class ProposalAdmin(admin.ModelAdmin):
+    list_display = (
+        "__str__",
+        "organisation",
+        "call",
+        "status",
+        "cutoff",
+        "submitted_at",
+        "pdf_status",
+    )
+    list_filter = ("status", "pdf_status", "call__mode", "call")
+    list_select_related = ("organisation", "call", "cutoff__call")
+    search_fields = ("reference", "title", "acronym", "organisation__legal_name")
+    raw_id_fields = ("created_by", "pi", "last_edited_by")
+    readonly_fields = (
+        "reference",
+        "version",
+        "created_at",
+        "updated_at",
+        "submitted_at",
+        "withdrawn_at",
+        "pdf_status",
+        "pdf_attempts",
+        "pdf_error",
+        "pdf_rendered_at",
+    )
+    inlines = (TeamMemberInline, ResourceRequestInline, AttachmentInline)
+    actions = ("queue_pdf_again",)
+
+    @admin.action(description="Render the PDF again (failed or pending PDFs)")
+    def queue_pdf_again(self, request, queryset):
+        from applications.services.proposals import proposal_pdf_retry
+
+        count = 0
+        for proposal in queryset.exclude(reference=None):
+            proposal_pdf_retry(proposal=proposal, by=request.user)
+            count += 1
+        self.message_user(request, f"{count} proposal PDF(s) queued.")
+
+
+@admin.register(ReferenceCounter)
+class ReferenceCounterAdmin(admin.ModelAdmin):
+    list_display = ("prefix", "last")
+    readonly_fields = ("prefix", "last")

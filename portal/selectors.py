@@ -11,8 +11,11 @@ def organisations_of(*, user: User) -> QuerySet[Organisation]:
     """Organisations the user belongs to, with their member count and the user's own role."""
     if not user.is_authenticated:
         return Organisation.objects.none()
+    # A subquery, not a join on memberships: the count must see every member, not only the user.
     return (
-        Organisation.objects.filter(memberships__user=user)
+        Organisation.objects.filter(
+            pk__in=Membership.objects.filter(user=user).values("organisation_id")
+        )
         .annotate(member_count=Count("memberships", distinct=True))
         .order_by("legal_name")
     )

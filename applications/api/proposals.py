@@ -463,7 +463,7 @@ class ResourceRequestViewSet(viewsets.ModelViewSet):
                 job_size=values["job_size"],
                 storage_tb=values.get("storage_tb", 0),
                 duration_months=values["duration_months"],
-                justification=values["justification"],
+                justification=values.get("justification", ""),
                 estimator_inputs=values.get("estimator_inputs"),
                 resource_request=instance,
             )

@@ -417,7 +417,7 @@ class SubmittedProposalFilter(django_filters.FilterSet):
     def __init__(self, *args, partitions=None, **kwargs):
         super().__init__(*args, **kwargs)
         if partitions is not None:
-            self.filters["partition"].extra["queryset"] = partitions
+            self.filters["partition"].queryset = partitions
         self.form.fields["partition"].label_from_instance = partition_label
         for field in self.form.fields.values():
             field.widget.attrs.setdefault("class", "form-select form-select-sm")

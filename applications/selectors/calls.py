@@ -162,7 +162,23 @@ def proposals_submitted(*, cutoff: CutOff | None = None) -> QuerySet[Proposal]:
     if cutoff is not None:
         qs = qs.filter(cutoff=cutoff)
     return (
-        qs.select_related("call", "cutoff", "organisation")
+        qs.select_related("call", "organisation")
+        # Only what a row shows: the list reads thousands of wide rows to sort them.
+        .only(
+            "pk",
+            "reference",
+            "title",
+            "acronym",
+            "status",
+            "submitted_at",
+            "call__id",
+            "call__title",
+            "call__mode",
+            "call__right_of_reply",
+            "organisation__id",
+            "organisation__legal_name",
+            "organisation__country",
+        )
         .prefetch_related(
             Prefetch(
                 "requests",
@@ -175,14 +191,12 @@ def proposals_submitted(*, cutoff: CutOff | None = None) -> QuerySet[Proposal]:
 
 def cutoff_demand(*, cutoff: CutOff) -> QuerySet[CallPartition]:
     """Per offered partition of the cut-off's call: hours requested by submitted proposals (not
-    withdrawn or ineligible), how many proposals ask for it, and the pool's hours. One query."""
-    requests = ResourceRequest.objects.filter(
-        offered_partition=OuterRef("pk"),
-        proposal__cutoff=cutoff,
-        proposal__status__in=demand_statuses(),
-    ).values("offered_partition")
-    requested = requests.annotate(total=Sum("hours")).values("total")
-    asking = requests.annotate(n=Count("proposal", distinct=True)).values("n")
+    withdrawn or ineligible), how many proposals ask for it, and the pool's hours. One query,
+    aggregated by the database."""
+    counted = Q(
+        requests__proposal__cutoff=cutoff,
+        requests__proposal__status__in=demand_statuses(),
+    )
     pool_hours = CutOffPool.objects.filter(offered_partition=OuterRef("pk"), cutoff=cutoff).values(
         "pool__hours"
     )[:1]
@@ -191,9 +205,10 @@ def cutoff_demand(*, cutoff: CutOff) -> QuerySet[CallPartition]:
         .select_related("partition__centre")
         .annotate(
             requested_hours=Coalesce(
-                Subquery(requested, output_field=HOURS), Value(Decimal(0)), output_field=HOURS
+                Sum("requests__hours", filter=counted), Value(Decimal(0)), output_field=HOURS
             ),
-            proposal_count=Coalesce(Subquery(asking, output_field=IntegerField()), Value(0)),
+            # One request per partition per proposal (a constraint), so requests = proposals.
+            proposal_count=Count("requests", filter=counted),
             pool_hours=Subquery(pool_hours, output_field=HOURS),
         )
     )

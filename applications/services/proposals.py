@@ -131,16 +131,19 @@ def _require_view(proposal: Proposal, by) -> None:
 
 
 def _require_editable(proposal: Proposal, by) -> None:
-    """Members of the organisation edit drafts; nobody edits a submitted proposal."""
-    if by.has_perm("applications.change_proposal", proposal):
-        return
-    if not _is_member(by, proposal.organisation_id):
+    """Members of the organisation edit drafts; nobody edits a submitted proposal.
+
+    The state is checked on its own first: not even a superuser (whom has_perm always answers
+    yes) may change a proposal once it is submitted.
+    """
+    if not workflow_for(proposal.call).phase(proposal.status).applicant_can_edit:
+        raise ValidationError(
+            "This proposal is %(status)s and can no longer be edited.",
+            code="locked",
+            params={"status": proposal.get_status_display().lower()},
+        )
+    if not by.has_perm("applications.change_proposal", proposal):
         raise PermissionDenied("Only members of the applying organisation can edit this proposal.")
-    raise ValidationError(
-        "This proposal is %(status)s and can no longer be edited.",
-        code="locked",
-        params={"status": proposal.get_status_display().lower()},
-    )
 
 
 def _check_transition(proposal: Proposal, action: str) -> None:
@@ -179,8 +182,12 @@ def _proposal_context(proposal: Proposal) -> dict[str, Any]:
     }
 
 
-def _max_attachment_bytes() -> int:
+def attachment_max_bytes() -> int:
+    """The upload limit for attachments and CVs (setting PROPOSAL_ATTACHMENT_MAX_BYTES)."""
     return int(getattr(settings, "PROPOSAL_ATTACHMENT_MAX_BYTES", DEFAULT_ATTACHMENT_MAX_BYTES))
+
+
+_max_attachment_bytes = attachment_max_bytes  # older name, still used by the proposal pages
 
 
 def _megabytes(size: int) -> str:
@@ -197,7 +204,7 @@ def check_pdf_upload(uploaded_file, *, field: str = "file") -> bytes:
     from pypdf.errors import PdfReadError
 
     name = os.path.basename(getattr(uploaded_file, "name", "") or "file")
-    limit = _max_attachment_bytes()
+    limit = attachment_max_bytes()
     size = getattr(uploaded_file, "size", None)
     if size is not None and size > limit:
         raise ValidationError(

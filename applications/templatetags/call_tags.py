@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django import template
 
@@ -51,17 +51,27 @@ def percent_of(value, total) -> int:
         total = Decimal(total or 0)
         if total <= 0:
             return 0
-        return int(round(Decimal(value or 0) * 100 / total))
+        share = Decimal(value or 0) * 100 / total
+        return int(share.quantize(Decimal(1), rounding=ROUND_HALF_UP))
     except (TypeError, ArithmeticError, ValueError):
         return 0
+
+
+def _phase(proposal):
+    try:
+        return workflow_for(proposal.call).phase(proposal.status)
+    except KeyError:  # a state its path does not know (data repaired by hand): plain label
+        return None
 
 
 @register.filter
 def staff_status(proposal) -> str:
     """A proposal's state as staff call it on its call's evaluation path."""
-    return workflow_for(proposal.call).phase(proposal.status).staff_label
+    phase = _phase(proposal)
+    return phase.staff_label if phase else proposal.get_status_display()
 
 
 @register.filter
 def applicant_status(proposal) -> str:
-    return workflow_for(proposal.call).phase(proposal.status).applicant_label
+    phase = _phase(proposal)
+    return phase.applicant_label if phase else proposal.get_status_display()

@@ -6,7 +6,14 @@ No database: conversions only need a partition's shape, so unsaved Partition ins
 from __future__ import annotations
 
 import math
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from decimal import (
+    ROUND_CEILING,
+    ROUND_FLOOR,
+    ROUND_HALF_DOWN,
+    ROUND_HALF_EVEN,
+    ROUND_HALF_UP,
+    Decimal,
+)
 from fractions import Fraction
 
 import pytest
@@ -304,3 +311,19 @@ def test_estimator_refuses_negative_or_fractional_counts():
     assert units.estimate_hours(MN5_ACC, parameters="1000000000", tokens=Decimal("1E9")).flops == (
         6 * 10**18
     )
+
+
+@relaxed
+@given(
+    numerator=st.integers(-(10**9), 10**9),
+    denominator=st.sampled_from([1, 2, 4, 5, 8, 20, 40, 100, 400, 1000]),
+    rounding=st.sampled_from(
+        [ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, ROUND_HALF_EVEN, ROUND_HALF_DOWN]
+    ),
+)
+def test_rounding_agrees_with_decimal_where_decimal_is_exact(numerator, denominator, rounding):
+    # Terminating values: Decimal's own quantize is the reference for every rounding mode.
+    reference = (Decimal(numerator) / Decimal(denominator)).quantize(
+        Decimal("0.1"), rounding=rounding
+    )
+    assert units._decimal(Fraction(numerator, denominator), 1, rounding) == reference

@@ -197,3 +197,40 @@ def test_centre_staff_without_totp_are_sent_to_set_it_up(client):
     response = client.get(reverse("allocations:centre_list"))
     assert response.status_code == 302
     assert reverse("mfa_activate_totp") in response.url
+
+
+@pytest.mark.django_db
+def test_a_cpu_partition_is_edited_without_accelerator_fields(client):
+    admin = CentreMembershipFactory(administrator=True)
+    partition = PartitionFactory(centre=admin.centre, cpu=True, nodes=6408)
+    client.force_login(admin.user)
+    page = client.get(edit_url(partition)).content.decode()
+    assert "Accelerators per node" not in page
+    assert "Estimator throughput" not in page
+    response = client.post(
+        edit_url(partition), {"cores_per_node": 112, "nodes": 6400, "is_active": "on"}
+    )
+    assert response.status_code == 302
+    partition.refresh_from_db()
+    assert (partition.nodes, partition.accelerators_per_node) == (6400, 0)
+
+
+@pytest.mark.django_db
+def test_centre_page_costs_the_same_queries_for_1_and_20_partitions_and_pools(client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    admin = CentreMembershipFactory(administrator=True)
+    CapacityPoolFactory(partition=PartitionFactory(centre=admin.centre))
+    client.force_login(admin.user)
+    url = reverse("allocations:centre_detail", kwargs={"pk": admin.centre_id})
+
+    def count():
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    one = count()
+    for _ in range(19):
+        CapacityPoolFactory(partition=PartitionFactory(centre=admin.centre))
+    assert count() == one

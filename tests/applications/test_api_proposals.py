@@ -367,6 +367,15 @@ def test_add_change_and_remove_a_resource_request(draft_with_offer):
     assert not proposal.requests.exists()
 
 
+def test_a_draft_request_may_leave_the_justification_for_later(draft_with_offer):
+    proposal, offered, api = draft_with_offer
+    body = request_body(offered)
+    del body["justification"], body["storage_tb"]
+    response = api.post(f"/api/v1/proposals/{proposal.pk}/requests/", body, format="json")
+    assert response.status_code == 201, response.json()
+    assert response.json()["justification"] == ""
+
+
 def test_hours_below_the_minimum_is_a_field_error(draft_with_offer):
     proposal, offered, api = draft_with_offer
     response = api.post(

@@ -25,8 +25,10 @@ def upload(name: str, content: bytes) -> SimpleUploadedFile:
 def test_a_pdf_is_stored_privately_under_an_unguessable_name():
     proposal = ProposalFactory()
     attachment = attachment_add(
-        proposal=proposal, by=proposal.created_by,
-        uploaded_file=upload("Business plan 2026.pdf", pdf_bytes(pages=2)), kind="business",
+        proposal=proposal,
+        by=proposal.created_by,
+        uploaded_file=upload("Business plan 2026.pdf", pdf_bytes(pages=2)),
+        kind="business",
     )
     assert attachment.original_name == "Business plan 2026.pdf"
     assert attachment.file.name.startswith(f"proposals/{proposal.pk}/")
@@ -42,8 +44,10 @@ def test_a_renamed_executable_is_refused_with_a_clear_error():
     executable = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + b"\x00" * 200
     with pytest.raises(ValidationError) as error:
         attachment_add(
-            proposal=proposal, by=proposal.created_by,
-            uploaded_file=upload("annex.pdf", executable), kind="technical",
+            proposal=proposal,
+            by=proposal.created_by,
+            uploaded_file=upload("annex.pdf", executable),
+            kind="technical",
         )
     message = error.value.message_dict["file"][0]
     assert message.startswith("'annex.pdf' is not a PDF file:")
@@ -55,7 +59,8 @@ def test_a_file_with_the_signature_but_no_readable_pdf_is_refused():
     proposal = ProposalFactory()
     with pytest.raises(ValidationError) as error:
         attachment_add(
-            proposal=proposal, by=proposal.created_by,
+            proposal=proposal,
+            by=proposal.created_by,
             uploaded_file=upload("broken.pdf", b"%PDF-1.7\nthis is not really a PDF\n"),
             kind="technical",
         )
@@ -71,8 +76,10 @@ def test_a_password_protected_pdf_is_refused():
     proposal = ProposalFactory()
     with pytest.raises(ValidationError, match="password-protected"):
         attachment_add(
-            proposal=proposal, by=proposal.created_by,
-            uploaded_file=upload("locked.pdf", buffer.getvalue()), kind="other",
+            proposal=proposal,
+            by=proposal.created_by,
+            uploaded_file=upload("locked.pdf", buffer.getvalue()),
+            kind="other",
         )
 
 
@@ -82,8 +89,10 @@ def test_the_size_limit_comes_from_the_settings(settings):
     big = pdf_bytes() + b"%" + b"x" * (1024 * 1024)
     with pytest.raises(ValidationError) as error:
         attachment_add(
-            proposal=proposal, by=proposal.created_by,
-            uploaded_file=upload("huge.pdf", big), kind="other",
+            proposal=proposal,
+            by=proposal.created_by,
+            uploaded_file=upload("huge.pdf", big),
+            kind="other",
         )
     message = error.value.message_dict["file"][0]
     assert "'huge.pdf' is 1.0 MB" in message
@@ -94,7 +103,9 @@ def test_an_unknown_kind_is_refused():
     proposal = ProposalFactory()
     with pytest.raises(ValidationError) as error:
         attachment_add(
-            proposal=proposal, by=proposal.created_by, uploaded_file=upload("a.pdf", pdf_bytes()),
+            proposal=proposal,
+            by=proposal.created_by,
+            uploaded_file=upload("a.pdf", pdf_bytes()),
             kind="selfie",
         )
     assert "kind" in error.value.message_dict
@@ -104,13 +115,17 @@ def test_outsiders_cannot_upload_and_nothing_is_added_after_submission():
     proposal = SubmittableProposalFactory()
     with pytest.raises(PermissionDenied):
         attachment_add(
-            proposal=proposal, by=UserFactory(), uploaded_file=upload("a.pdf", pdf_bytes()),
+            proposal=proposal,
+            by=UserFactory(),
+            uploaded_file=upload("a.pdf", pdf_bytes()),
             kind="other",
         )
     proposal_submit(proposal=proposal, by=proposal.created_by)
     with pytest.raises(ValidationError, match="can no longer be edited"):
         attachment_add(
-            proposal=proposal, by=proposal.created_by, uploaded_file=upload("a.pdf", pdf_bytes()),
+            proposal=proposal,
+            by=proposal.created_by,
+            uploaded_file=upload("a.pdf", pdf_bytes()),
             kind="other",
         )
 
@@ -118,7 +133,9 @@ def test_outsiders_cannot_upload_and_nothing_is_added_after_submission():
 def test_deleting_an_attachment_removes_its_file(django_capture_on_commit_callbacks):
     proposal = ProposalFactory()
     attachment = attachment_add(
-        proposal=proposal, by=proposal.created_by, uploaded_file=upload("a.pdf", pdf_bytes()),
+        proposal=proposal,
+        by=proposal.created_by,
+        uploaded_file=upload("a.pdf", pdf_bytes()),
         kind="other",
     )
     name = attachment.file.name

@@ -43,9 +43,11 @@ def draft():
 
 
 def test_submission_one_second_after_the_cutoff_is_refused_naming_the_cutoff(draft):
-    with time_machine.travel(CUTOFF + timedelta(seconds=1), tick=False):
-        with pytest.raises(ValidationError) as error:
-            proposal_submit(proposal=draft, by=draft.created_by)
+    with (
+        time_machine.travel(CUTOFF + timedelta(seconds=1), tick=False),
+        pytest.raises(ValidationError) as error,
+    ):
+        proposal_submit(proposal=draft, by=draft.created_by)
     message = " ".join(error.value.message_dict["cutoff"])
     assert "15 Dec 2026, 10:00:00 CET (Europe/Brussels)" in message
     assert "09:00:00 UTC" in message
@@ -109,9 +111,11 @@ def test_closing_a_cutoff_twice_moves_and_tells_once(draft):
 
 
 def test_a_cutoff_cannot_be_closed_before_its_deadline(draft):
-    with time_machine.travel(CUTOFF - timedelta(seconds=1), tick=False):
-        with pytest.raises(ValidationError):
-            cutoff_close(cutoff=draft.cutoff)
+    with (
+        time_machine.travel(CUTOFF - timedelta(seconds=1), tick=False),
+        pytest.raises(ValidationError),
+    ):
+        cutoff_close(cutoff=draft.cutoff)
     draft.refresh_from_db()
     assert draft.cutoff.at == CUTOFF
 

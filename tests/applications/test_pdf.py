@@ -57,7 +57,7 @@ def test_the_receipt_carries_the_pdf(django_capture_on_commit_callbacks, mailout
     proposal = submitted(django_capture_on_commit_callbacks)
     (receipt,) = [m for m in mailoutbox if proposal.reference in m.subject]
     assert receipt.to == [proposal.created_by.email]
-    (name, content, mimetype), = receipt.attachments
+    ((name, content, mimetype),) = receipt.attachments
     assert (name, mimetype) == (f"{proposal.reference}.pdf", "application/pdf")
     assert "Multilingual" not in name
     assert PdfReader(io.BytesIO(content)).pages[0].extract_text().count(proposal.reference) >= 1
@@ -159,3 +159,13 @@ def test_render_pdf_does_not_fetch_remote_resources(tmp_path, settings, monkeypa
     content = render_pdf(template="remote.html")
     assert "Hello PDF" in PdfReader(io.BytesIO(content)).pages[0].extract_text()
     assert attempts == []
+
+
+def test_the_benchmark_figure_renders_a_full_submission():
+    from applications.benchmarks import proposal_pdf_rendering
+    from portal.benchmarking import BenchContext
+
+    render = proposal_pdf_rendering(BenchContext())
+    reader = PdfReader(io.BytesIO(render()))
+    assert len(reader.pages) >= 3
+    assert "Open multilingual foundation model" in reader.pages[0].extract_text()

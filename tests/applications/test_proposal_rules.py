@@ -42,7 +42,9 @@ def test_a_member_of_another_organisation_may_do_nothing():
     proposal_a = ProposalFactory()
     member_b = MembershipFactory().user
     assert not any(perms(member_b, proposal_a).values())
-    assert not member_b.has_perm("applications.view_attachment", AttachmentFactory(proposal=proposal_a))
+    assert not member_b.has_perm(
+        "applications.view_attachment", AttachmentFactory(proposal=proposal_a)
+    )
     assert proposal_a not in proposals_visible_to(user=member_b)
     with pytest.raises(Http404):
         proposal_get_for_user(user=member_b, pk=proposal_a.pk)

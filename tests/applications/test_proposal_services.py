@@ -148,7 +148,9 @@ def test_an_edit_based_on_a_stale_version_raises_a_conflict_naming_the_teammate(
 def test_an_unchanged_save_keeps_the_version():
     proposal = ProposalFactory()
     proposal_update(
-        proposal=proposal, by=proposal.created_by, data={"title": proposal.title},
+        proposal=proposal,
+        by=proposal.created_by,
+        data={"title": proposal.title},
         expected_version=1,
     )
     proposal.refresh_from_db()
@@ -199,11 +201,12 @@ def test_a_submitted_proposal_cannot_be_edited_by_anyone():
             proposal_update(
                 proposal=proposal, by=person, data={"title": "Late change"}, expected_version=None
             )
-    with pytest.raises(PermissionDenied):
-        proposal_update(
-            proposal=proposal, by=ProgrammeOfficerFactory(), data={"title": "x"},
-            expected_version=None,
-        )
+    superuser = UserFactory(is_superuser=True, is_staff=True)
+    for person in (ProgrammeOfficerFactory(), superuser):
+        with pytest.raises(ValidationError, match="can no longer be edited"):
+            proposal_update(
+                proposal=proposal, by=person, data={"title": "x"}, expected_version=None
+            )
     with pytest.raises(ValidationError):
         resource_request_delete(
             proposal=proposal, by=proposal.created_by, resource_request=proposal.requests.first()
@@ -226,8 +229,12 @@ def test_team_members_come_from_the_organisation_only():
     colleague = member_of(proposal.organisation)
     cv = SimpleUploadedFile("cv.pdf", pdf_bytes(), content_type="application/pdf")
     member = team_member_add(
-        proposal=proposal, by=proposal.created_by, user=colleague, role="engineer",
-        expertise="Distributed training", cv=cv,
+        proposal=proposal,
+        by=proposal.created_by,
+        user=colleague,
+        role="engineer",
+        expertise="Distributed training",
+        cv=cv,
     )
     assert member.cv.name.startswith(f"proposals/{proposal.pk}/")
     with pytest.raises(ValidationError, match="already on the team"):
@@ -421,3 +428,32 @@ def test_the_dashboard_costs_the_same_queries_for_1_and_20_proposals():
     assert len(dashboard.drafts) == 20
     assert dashboard.next_deadline is not None
     assert dashboard.groups[0].status == ProposalStatus.DRAFT
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_simultaneous_edits_of_the_same_version_one_wins_one_is_told(require_postgresql):
+    from concurrent.futures import ThreadPoolExecutor
+
+    proposal = ProposalFactory()
+    editors = [proposal.created_by, member_of(proposal.organisation)]
+
+    def edit(editor):
+        try:
+            proposal_update(
+                proposal=proposal,
+                by=editor,
+                data={"title": f"By {editor.pk}"},
+                expected_version=1,
+            )
+            return "saved"
+        except ProposalConflict:
+            return "conflict"
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        outcomes = sorted(pool.map(edit, editors))
+    assert outcomes == ["conflict", "saved"]
+    proposal.refresh_from_db()
+    assert proposal.version == 2

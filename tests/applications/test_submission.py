@@ -12,8 +12,8 @@ from applications.models import PdfStatus, ProposalStatus, ReferenceCounter
 from applications.selectors.proposals import proposal_submission_problems
 from applications.services.proposals import (
     proposal_submit,
-    reference_prefix,
     proposal_update,
+    reference_prefix,
 )
 from portal.models import Activity
 from tests.factories import (
@@ -41,7 +41,9 @@ def test_complete_draft_is_submitted_locked_and_numbered(django_capture_on_commi
     local = submitted.cutoff.at.astimezone(zoneinfo.ZoneInfo("Europe/Brussels"))
     assert submitted.reference == f"AIF-FL-{local:%Y}-{local:%m}-0001"
     assert Activity.objects.filter(
-        verb="submitted proposal", object_id=str(proposal.pk), from_state="draft",
+        verb="submitted proposal",
+        object_id=str(proposal.pk),
+        from_state="draft",
         to_state="submitted",
     ).exists()
     # Locked: nobody can edit it any more.
@@ -63,11 +65,9 @@ def test_receipt_goes_to_pi_and_team_with_the_pdf_attached(
     proposal.refresh_from_db()
     assert proposal.pdf_status == PdfStatus.READY
     receipts = [m for m in mailoutbox if proposal.reference in m.subject]
-    assert sorted(m.to[0] for m in receipts) == sorted(
-        [proposal.created_by.email, teammate.email]
-    )
+    assert sorted(m.to[0] for m in receipts) == sorted([proposal.created_by.email, teammate.email])
     for message in receipts:
-        (name, content, mimetype), = message.attachments
+        ((name, content, mimetype),) = message.attachments
         assert name == f"{proposal.reference}.pdf"
         assert mimetype == "application/pdf"
         assert content.startswith(b"%PDF-")
@@ -94,7 +94,8 @@ def test_an_organisation_from_an_ineligible_country_cannot_submit():
 
 def test_an_ineligible_kind_of_organisation_cannot_submit():
     proposal = SubmittableProposalFactory(
-        organisation__employees=900, organisation__annual_turnover_eur=Decimal("90000000"),
+        organisation__employees=900,
+        organisation__annual_turnover_eur=Decimal("90000000"),
         organisation__balance_sheet_eur=Decimal("80000000"),
     )
     message = problems_of(proposal)["organisation"][0]
@@ -174,9 +175,7 @@ def test_parallel_submissions_get_distinct_sequential_numbers(require_postgresql
     from django.db import connection
 
     first = SubmittableProposalFactory()
-    proposals = [first] + [
-        SubmittableProposalFactory(cutoff=first.cutoff) for _ in range(7)
-    ]
+    proposals = [first] + [SubmittableProposalFactory(cutoff=first.cutoff) for _ in range(7)]
 
     def run(proposal):
         try:

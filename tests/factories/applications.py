@@ -46,8 +46,11 @@ class CutOffFactory(factory.django.DjangoModelFactory):
         model = CutOff
 
     call = factory.SubFactory(CallFactory)
-    at = factory.LazyFunction(
-        lambda: (timezone.now() + timedelta(days=14)).replace(minute=0, second=0, microsecond=0)
+    # Two weeks ahead, on the hour; each cut-off a day after the previous one (unique per call).
+    at = factory.Sequence(
+        lambda n: (timezone.now() + timedelta(days=14 + n)).replace(
+            minute=0, second=0, microsecond=0
+        )
     )
 
 

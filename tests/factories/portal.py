@@ -35,7 +35,6 @@ class UserFactory(factory.django.DjangoModelFactory):
         )
 
 
-
 def give_totp(user, secret: str = "JBSWY3DPEHPK3PXP") -> None:
     """Staff roles must have TOTP before they reach staff pages; give the user an authenticator."""
     from allauth.mfa.models import Authenticator

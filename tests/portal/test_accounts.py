@@ -97,9 +97,7 @@ def test_unverified_account_cannot_log_in(client):
 def test_password_reset_mail_goes_through_the_outbox(client, django_capture_on_commit_callbacks):
     UserFactory(email="forgetful@example.eu")
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(
-            reverse("account_reset_password"), {"email": "forgetful@example.eu"}
-        )
+        response = client.post(reverse("account_reset_password"), {"email": "forgetful@example.eu"})
     assert response.status_code == 302
     notification = Notification.objects.get(to_email="forgetful@example.eu")
     assert notification.show_in_portal is False
@@ -227,8 +225,12 @@ def test_profile_saves_name_and_time_zone_and_pages_use_the_zone(client):
     user = UserFactory()
     client.force_login(user)
     notification = Notification.objects.create(
-        recipient=user, to_email=user.email, template="t", subject="Deadline soon",
-        body_text="b", idempotency_key="tz-test",
+        recipient=user,
+        to_email=user.email,
+        template="t",
+        subject="Deadline soon",
+        body_text="b",
+        idempotency_key="tz-test",
     )
     Notification.objects.filter(pk=notification.pk).update(
         created_at=datetime(2026, 1, 15, 9, 0, tzinfo=UTC)
@@ -263,12 +265,21 @@ def test_notifications_page_lists_portal_notifications_and_marks_them_read(clien
     user = UserFactory()
     for n, shown in enumerate([True, True, False]):
         Notification.objects.create(
-            recipient=user, to_email=user.email, template="t", subject=f"Subject {n}",
-            body_text="b", idempotency_key=f"n{n}", show_in_portal=shown,
+            recipient=user,
+            to_email=user.email,
+            template="t",
+            subject=f"Subject {n}",
+            body_text="b",
+            idempotency_key=f"n{n}",
+            show_in_portal=shown,
         )
     Notification.objects.create(
-        recipient=UserFactory(), to_email="x@example.eu", template="t", subject="Not yours",
-        body_text="b", idempotency_key="other",
+        recipient=UserFactory(),
+        to_email="x@example.eu",
+        template="t",
+        subject="Not yours",
+        body_text="b",
+        idempotency_key="other",
     )
     client.force_login(user)
     profile = client.get(reverse("portal:profile")).content.decode()
@@ -278,7 +289,9 @@ def test_notifications_page_lists_portal_notifications_and_marks_them_read(clien
     assert "Subject 2" not in body and "Not yours" not in body
     assert body.count(">New<") == 2
     assert not Notification.objects.filter(recipient=user, show_in_portal=True, read_at=None)
-    assert 'data-testid="unread-count"' not in client.get(reverse("portal:profile")).content.decode()
+    assert (
+        'data-testid="unread-count"' not in client.get(reverse("portal:profile")).content.decode()
+    )
 
 
 # --- Error pages ---------------------------------------------------------------------------------

@@ -22,7 +22,9 @@ def admin_client(client):
 def test_admin_pages_for_portal_models_render(admin_client):
     membership = MembershipFactory(role=Membership.Role.OWNER)
     InvitationFactory(organisation=membership.organisation)
-    activity_record(actor=membership.user, verb="organisation.created", target=membership.organisation)
+    activity_record(
+        actor=membership.user, verb="organisation.created", target=membership.organisation
+    )
     for model in ("user", "organisation", "invitation", "activity", "notification"):
         response = admin_client.get(reverse(f"admin:portal_{model}_changelist"))
         assert response.status_code == 200, model
@@ -49,13 +51,22 @@ def test_requeue_action_queues_failed_notifications_only(
     admin_client, django_capture_on_commit_callbacks, mailoutbox
 ):
     failed = Notification.objects.create(
-        to_email="a@example.eu", template="t", subject="Failed one", body_text="b",
-        idempotency_key="failed", status=Notification.Status.FAILED, attempts=5,
+        to_email="a@example.eu",
+        template="t",
+        subject="Failed one",
+        body_text="b",
+        idempotency_key="failed",
+        status=Notification.Status.FAILED,
+        attempts=5,
         last_error="SMTPServerDisconnected",
     )
     sent = Notification.objects.create(
-        to_email="b@example.eu", template="t", subject="Sent one", body_text="b",
-        idempotency_key="sent", status=Notification.Status.SENT,
+        to_email="b@example.eu",
+        template="t",
+        subject="Sent one",
+        body_text="b",
+        idempotency_key="sent",
+        status=Notification.Status.SENT,
     )
     with django_capture_on_commit_callbacks(execute=True):
         response = admin_client.post(

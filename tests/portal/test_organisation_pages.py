@@ -38,6 +38,12 @@ def test_pages_need_a_login(client, organisation):
         assert response["Location"].startswith(reverse("account_login"))
 
 
+def test_organisation_list_counts_every_member(client, organisation, owner, member):
+    client.force_login(member)
+    body = client.get(reverse("portal:organisation_list")).content.decode()
+    assert "<td>2</td>" in body
+
+
 def test_member_sees_the_organisation_but_not_the_owner_tools(client, organisation, owner, member):
     client.force_login(member)
     response = client.get(reverse("portal:organisation_detail", args=[organisation.pk]))
@@ -96,7 +102,9 @@ def test_membership_of_another_organisation_is_404_even_for_an_owner(client, org
 def test_member_cannot_edit_invite_revoke_or_remove(client, organisation, owner, member):
     invitation = invitation_create(organisation=organisation, by=owner, email="z@example.eu")
     client.force_login(member)
-    assert client.get(reverse("portal:organisation_edit", args=[organisation.pk])).status_code == 403
+    assert (
+        client.get(reverse("portal:organisation_edit", args=[organisation.pk])).status_code == 403
+    )
     response = client.post(
         reverse("portal:invitation_create", args=[organisation.pk]), {"email": "new@example.eu"}
     )
@@ -173,7 +181,9 @@ def test_invitation_link_lets_the_matching_user_join(client, organisation, owner
     assert organisation.memberships.filter(user=mia).exists()
 
 
-def test_organisation_list_shows_own_organisations_and_waiting_invitations(client, organisation, owner):
+def test_organisation_list_shows_own_organisations_and_waiting_invitations(
+    client, organisation, owner
+):
     other = OrganisationFactory(legal_name="Elsewhere BV")
     invitee = UserFactory()
     MembershipFactory(user=invitee, organisation=OrganisationFactory(legal_name="Mine Oy"))
@@ -181,5 +191,6 @@ def test_organisation_list_shows_own_organisations_and_waiting_invitations(clien
     client.force_login(invitee)
     body = client.get(reverse("portal:organisation_list")).content.decode()
     assert "Mine Oy" in body
+    assert "<td>1</td>" in body  # its member count
     assert "Invitations waiting for you" in body and organisation.legal_name in body
     assert other.legal_name not in body

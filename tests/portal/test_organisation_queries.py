@@ -19,7 +19,11 @@ def _organisation_with(members: int, invitations: int):
     for n in range(invitations):
         invitation_create(organisation=organisation, by=owner, email=f"i{n}@example.eu")
     Notification.objects.create(
-        recipient=owner, to_email=owner.email, template="t", subject="s", body_text="b",
+        recipient=owner,
+        to_email=owner.email,
+        template="t",
+        subject="s",
+        body_text="b",
         idempotency_key=f"k{organisation.pk}",
     )
     return organisation, owner

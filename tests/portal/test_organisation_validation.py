@@ -181,8 +181,9 @@ def test_derived_status_is_shown_on_the_organisation_page(client):
     organisation = Organisation.objects.get()
     page = client.get(reverse("portal:organisation_detail", args=[organisation.pk]))
     assert organisation.kind == "startup"
-    assert '<span class="badge text-bg-info align-middle" data-testid="organisation-kind">Startup' in (
-        page.content.decode()
+    assert (
+        '<span class="badge text-bg-info align-middle" data-testid="organisation-kind">Startup'
+        in (page.content.decode())
     )
     client.post(
         reverse("portal:organisation_edit", args=[organisation.pk]),
