@@ -68,7 +68,9 @@ class CallForm(forms.Form):
         max_length=80,
         required=False,
         label="Web address",
-        help_text="The last part of the call's address (/calls/<address>/). Empty: from the title.",
+        help_text=(
+            "The end of the call's address, as in /calls/fast-lane-2027/. Empty: from the title."
+        ),
     )
     mode = forms.ChoiceField(
         choices=AccessMode.choices,
@@ -346,7 +348,8 @@ class CutOffPoolsForm(forms.Form):
                 self.fields[cell.field_name] = forms.DecimalField(
                     min_value=0,
                     decimal_places=0,
-                    initial=cell.hours if cell.hours is not None else 0,
+                    # Pools are whole hours here; the stored value carries two decimals.
+                    initial=int(cell.hours) if cell.hours is not None else 0,
                     label=f"{cell.offered.partition}, cut-off {format_deadline(cutoff.at)}",
                     widget=forms.NumberInput(attrs=HOURS_ATTRS),
                 )

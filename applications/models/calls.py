@@ -84,7 +84,7 @@ class Call(models.Model):
 
 
 class CutOff(models.Model):
-    """A submission deadline of a call (stored in UTC). Drafts not submitted roll to the next one."""
+    """A submission deadline of a call, in UTC. Drafts not submitted roll over to the next one."""
 
     call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="cutoffs")
     at = models.DateTimeField(help_text="Deadline, stored in UTC.")

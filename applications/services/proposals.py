@@ -613,7 +613,8 @@ def resource_request_save(
     errors: dict[str, list[str]] = {}
 
     if offered_partition is None or offered_partition.call_id != call.pk:
-        name = getattr(getattr(offered_partition, "partition", None), "__str__", lambda: "")()
+        partition = getattr(offered_partition, "partition", None)
+        name = str(partition) if partition is not None else ""
         errors["offered_partition"] = [
             f"{name or 'This partition'} is not offered by “{call}”; choose one of the "
             "partitions the call offers."

@@ -254,6 +254,11 @@ def test_offering_a_partition_with_limits_and_capacity(officer_client):
     assert officer_client.post(pools_url, {field: "-5"}).status_code == 200
     assert officer_client.post(pools_url, {field: "75000"}).status_code == 302
     assert cutoff.pools.get().pool.hours == 75_000
+    # The table posts back what it shows without complaint.
+    setup = officer_client.get(reverse("applications:officer_call_setup", args=[call.pk]))
+    shown = setup.context["pools_form"][field].value()
+    assert str(shown) == "75000"
+    assert officer_client.post(pools_url, {field: str(shown)}).status_code == 302
 
 
 def test_criteria_are_added_and_checked(officer_client):
