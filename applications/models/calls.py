@@ -31,7 +31,8 @@ class Call(models.Model):
     opens_at = models.DateTimeField()
     closes_at = models.DateTimeField()
     display_timezone = models.CharField(
-        max_length=64, default="Europe/Brussels",
+        max_length=64,
+        default="Europe/Brussels",
         help_text="Zone the call's deadlines are announced in (cut-offs are stored in UTC).",
     )
     # Per-call copies of the mode defaults (applications.modes.MODE_DEFAULTS).
@@ -60,7 +61,8 @@ class Call(models.Model):
         ordering = ["-opens_at", "title"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(closes_at__gt=models.F("opens_at")), name="call_closes_after_opening"
+                condition=models.Q(closes_at__gt=models.F("opens_at")),
+                name="call_closes_after_opening",
             )
         ]
 
@@ -109,15 +111,24 @@ class CallPartition(models.Model):
         max_digits=12, decimal_places=0, validators=[MinValueValidator(0)]
     )
     max_hours = models.DecimalField(
-        max_digits=12, decimal_places=0, null=True, blank=True,
+        max_digits=12,
+        decimal_places=0,
+        null=True,
+        blank=True,
         help_text="Leave empty for no upper limit.",
     )
     sustained_tflops_per_accelerator = models.DecimalField(
-        max_digits=7, decimal_places=1, null=True, blank=True,
+        max_digits=7,
+        decimal_places=1,
+        null=True,
+        blank=True,
         help_text="Estimator default for this call; empty uses the partition's own.",
     )
     pool_hours_per_cutoff = models.DecimalField(
-        max_digits=14, decimal_places=0, default=0, validators=[MinValueValidator(0)],
+        max_digits=14,
+        decimal_places=0,
+        default=0,
+        validators=[MinValueValidator(0)],
         help_text="Capacity pool given to each new cut-off, in the partition's unit.",
     )
 
@@ -132,7 +143,9 @@ class CallPartition(models.Model):
 
     @property
     def estimator_tflops(self) -> Decimal:
-        return self.sustained_tflops_per_accelerator or self.partition.sustained_tflops_per_accelerator
+        return (
+            self.sustained_tflops_per_accelerator or self.partition.sustained_tflops_per_accelerator
+        )
 
 
 class CutOffPool(models.Model):
@@ -172,7 +185,8 @@ class EvaluationCriterion(models.Model):
         verbose_name_plural = "evaluation criteria"
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(scale_max__gt=models.F("scale_min")), name="criterion_scale_order"
+                condition=models.Q(scale_max__gt=models.F("scale_min")),
+                name="criterion_scale_order",
             )
         ]
 

@@ -428,9 +428,7 @@ def _proposal_list(request, *, cutoff: CutOff | None):
 def officer_cutoff_detail(request, pk: int):
     _require_officer(request, hide=True)
     cutoff = selectors.cutoff_for_officer(pk=pk)
-    if cutoff is None or not request.user.has_perm(
-        "applications.view_cutoff_submissions", cutoff
-    ):
+    if cutoff is None or not request.user.has_perm("applications.view_cutoff_submissions", cutoff):
         raise Http404
     demand = list(selectors.cutoff_demand(cutoff=cutoff))
     return render(

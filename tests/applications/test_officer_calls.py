@@ -196,9 +196,7 @@ def test_adding_a_cutoff_outside_the_window_is_a_field_error(officer_client):
     errors = response.context["cutoff_form"].errors["at"]
     assert "outside the call's window" in errors[0]
     assert 'value="2027-04-01T10:00"' in response.content.decode()
-    response = officer_client.post(
-        url, {"at": "2027-02-01T10:00", "timezone": "Europe/Brussels"}
-    )
+    response = officer_client.post(url, {"at": "2027-02-01T10:00", "timezone": "Europe/Brussels"})
     assert response.status_code == 302
     assert CutOff.objects.get(call=call).at == datetime(2027, 2, 1, 9, 0, tzinfo=UTC)
 
@@ -234,15 +232,24 @@ def test_offering_a_partition_with_limits_and_capacity(officer_client):
     url = reverse("applications:officer_partition_add", args=[call.pk])
     response = officer_client.post(
         url,
-        {"partition": partition.pk, "min_hours": "20000", "max_hours": "10000",
-         "pool_hours_per_cutoff": "100000"},
+        {
+            "partition": partition.pk,
+            "min_hours": "20000",
+            "max_hours": "10000",
+            "pool_hours_per_cutoff": "100000",
+        },
     )
     assert response.context["partition_form"].errors["max_hours"] == [
         "The maximum must be at least the minimum."
     ]
     response = officer_client.post(
-        url, {"partition": partition.pk, "min_hours": "", "max_hours": "",
-              "pool_hours_per_cutoff": "100000"}
+        url,
+        {
+            "partition": partition.pk,
+            "min_hours": "",
+            "max_hours": "",
+            "pool_hours_per_cutoff": "100000",
+        },
     )
     assert response.status_code == 302
     offered = call.offered_partitions.get()
