@@ -151,3 +151,17 @@ def test_times_follow_the_viewers_zone(client):
     client.force_login(UserFactory(timezone="America/New_York"))
     page = client.get(call.get_absolute_url()).content.decode()
     assert "1 Dec 2031, 04:00 EST (America/New_York)" in page
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_countdown_ticks_in_the_browser(page):
+    call = _open_call()
+    page.goto(call.get_absolute_url())
+    timer = page.locator("[data-countdown-to]")
+    first = timer.inner_text()
+    assert first.endswith("left")
+    page.wait_for_function(
+        "first => document.querySelector('[data-countdown-to]').textContent !== first", arg=first
+    )
+    assert timer.inner_text().endswith("left")
