@@ -81,6 +81,8 @@ class Command(BaseCommand):
             return False
         return True
 
+    width = len(FLOOR)
+
     def _run(self, datasets, figures, scale, repeat, warmup) -> dict:
         ctx = BenchContext(scale=scale)
         results: dict = {
@@ -102,7 +104,8 @@ class Command(BaseCommand):
             self.stdout.write(f"data built in {time.perf_counter() - started:.1f} s\n")
 
             floor = self._measure(ctx.page(reverse("healthz")), repeat, warmup)
-            header = f"{'figure':<68} {'median ms':>10} {'x floor':>9} {'queries':>8}"
+            self.width = max(len(name) for name in [FLOOR, *(f.name for f in figures)])
+            header = f"{'figure':<{self.width}} {'median ms':>10} {'x floor':>9} {'queries':>8}"
             self.stdout.write(header)
             self.stdout.write("-" * len(header))
             self._print_row(FLOOR, floor, floor["median_ms"])
@@ -111,7 +114,9 @@ class Command(BaseCommand):
                 try:
                     figure_result = self._measure(figure.prepare(ctx), repeat, warmup)
                 except Exception as exc:  # one broken figure must not hide the others  # noqa: BLE001
-                    self.stdout.write(f"{figure.name:<68} error: {type(exc).__name__}: {exc}")
+                    self.stdout.write(
+                        f"{figure.name:<{self.width}} error: {type(exc).__name__}: {exc}"
+                    )
                     results["figures"].append({"name": figure.name, "error": str(exc)})
                     continue
                 ratio = figure_result["median_ms"] / floor["median_ms"]
@@ -145,7 +150,6 @@ class Command(BaseCommand):
         }
 
     def _print_row(self, name: str, result: dict, floor_ms: float) -> None:
-        ratio = result["median_ms"] / floor_ms
-        self.stdout.write(
-            f"{name:<68} {result['median_ms']:>10.2f} {ratio:>9.1f} {result['queries']:>8}"
-        )
+        median, queries = result["median_ms"], result["queries"]
+        ratio = median / floor_ms
+        self.stdout.write(f"{name:<{self.width}} {median:>10.2f} {ratio:>9.1f} {queries:>8}")
