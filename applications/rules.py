@@ -92,7 +92,17 @@ def _applicant_may(action: str):
 proposal_can_be_submitted = _applicant_may("submit")
 proposal_can_be_withdrawn = _applicant_may("withdraw")
 
-can_view_proposal = is_proposal_member | is_programme_officer
+@rules.predicate
+def proposal_is_submitted(user, obj) -> bool:
+    """Past the draft stage: from here on the programme office may read it."""
+    from applications.models import ProposalStatus
+
+    proposal = _proposal_of(obj)
+    return proposal is not None and proposal.status != ProposalStatus.DRAFT
+
+
+# A draft is private to the applying organisation; officers read proposals once submitted.
+can_view_proposal = is_proposal_member | (is_programme_officer & proposal_is_submitted)
 
 rules.add_perm("applications.view_proposal", can_view_proposal)
 rules.add_perm("applications.change_proposal", is_proposal_member & proposal_is_editable)

@@ -23,6 +23,17 @@ CHROMIUM_ARGS = [
 ]
 
 
+def pytest_report_header(config):
+    """Say up front which real services this run uses (and whether skips are allowed)."""
+    database = settings.DATABASES["default"]
+    return [
+        f"database: {database['ENGINE'].rsplit('.', 1)[-1]} {database['NAME']}",
+        f"redis: {settings.REDIS_URL or 'not configured'}",
+        f"chromium: {CHROMIUM_PATH}",
+        f"PORTAL_REQUIRE_SERVICES: {'1 (no skips allowed)' if REQUIRE_SERVICES else 'off'}",
+    ]
+
+
 def _missing(reason: str):
     if REQUIRE_SERVICES:
         pytest.fail(f"PORTAL_REQUIRE_SERVICES=1 but {reason}", pytrace=False)

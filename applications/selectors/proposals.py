@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -52,18 +52,18 @@ def describe_cutoff(cutoff: CutOff) -> str:
 
 
 def proposals_visible_to(*, user) -> QuerySet[Proposal]:
-    """Proposals `user` may see: their organisations' proposals; all of them for officers.
+    """Proposals `user` may see: their organisations' proposals; officers see every proposal once it
+    is submitted (a draft stays private to its organisation).
 
     Later roles (reviewers, technical assessors) widen this in their own selectors.
     """
     base = Proposal.objects.select_related("call", "cutoff", "organisation", "pi")
     if not getattr(user, "is_authenticated", False):
         return base.none()
+    own = Q(organisation__in=Membership.objects.filter(user=user).values("organisation_id"))
     if is_programme_officer(user) or user.is_superuser:
-        return base
-    return base.filter(
-        organisation__in=Membership.objects.filter(user=user).values("organisation_id")
-    )
+        return base.filter(own | ~Q(status=ProposalStatus.DRAFT))
+    return base.filter(own)
 
 
 def proposal_get_for_user(*, user, pk) -> Proposal:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
+from django.contrib.auth.models import AnonymousUser
 
 from applications.models import ProposalStatus
 from applications.selectors.proposals import proposal_get_for_user, proposals_visible_to
@@ -57,8 +57,16 @@ def test_anonymous_and_unrelated_users_may_do_nothing():
     assert not proposals_visible_to(user=AnonymousUser()).exists()
 
 
+def test_programme_officers_do_not_see_drafts():
+    draft = ProposalFactory()
+    officer = ProgrammeOfficerFactory()
+    assert not officer.has_perm("applications.view_proposal", draft)
+    with pytest.raises(Http404):
+        proposal_get_for_user(user=officer, pk=draft.pk)
+
+
 def test_programme_officers_see_but_do_not_edit():
-    proposal = ProposalFactory()
+    proposal = ProposalFactory(status=ProposalStatus.SUBMITTED)
     officer = ProgrammeOfficerFactory()
     assert perms(officer, proposal) == {
         "view_proposal": True,

@@ -196,6 +196,7 @@ def test_a_submitted_proposal_cannot_be_edited_by_anyone():
 
     proposal = SubmittableProposalFactory()
     proposal_submit(proposal=proposal, by=proposal.created_by)
+    proposal.refresh_from_db()
     for person in (proposal.created_by, member_of(proposal.organisation)):
         with pytest.raises(ValidationError, match="submitted and can no longer be edited"):
             proposal_update(

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from io import StringIO
 from pathlib import Path
 
 import pytest
 import yaml
 from django.conf import settings
+from django.core.management import call_command
 
 ROOT = Path(settings.BASE_DIR)
 
@@ -93,3 +95,10 @@ def test_env_example_sets_what_production_needs():
     assert {"SECRET_KEY", "ALLOWED_HOSTS", "POSTGRES_PASSWORD", "EMAIL_URL"} <= names
     # Nothing that would weaken production is switched on by copying the example.
     assert "DEBUG" not in names
+
+
+@pytest.mark.django_db
+def test_wait_for_services_reports_the_database_up():
+    out = StringIO()
+    call_command("wait_for_services", timeout=5, stdout=out)
+    assert "database is up." in out.getvalue()
