@@ -92,6 +92,7 @@ def _applicant_may(action: str):
 proposal_can_be_submitted = _applicant_may("submit")
 proposal_can_be_withdrawn = _applicant_may("withdraw")
 
+
 @rules.predicate
 def proposal_is_submitted(user, obj) -> bool:
     """Past the draft stage: from here on the programme office may read it."""

@@ -1,5 +1,8 @@
 """Countries whose organisations may apply: the EU member states and the states associated with
-Horizon Europe / Digital Europe that take part in EuroHPC calls. One source of truth for the list."""
+Horizon Europe / Digital Europe that take part in EuroHPC calls.
+
+One source of truth for the list.
+"""
 
 EU_MEMBER_STATES: dict[str, str] = {
     "AT": "Austria",

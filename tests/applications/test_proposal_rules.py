@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from django.http import Http404
 from django.contrib.auth.models import AnonymousUser
+from django.http import Http404
 
 from applications.models import ProposalStatus
 from applications.selectors.proposals import proposal_get_for_user, proposals_visible_to
