@@ -46,10 +46,12 @@ class CutOffFactory(factory.django.DjangoModelFactory):
         model = CutOff
 
     call = factory.SubFactory(CallFactory)
-    # Two weeks ahead, on the hour; each cut-off a day after the previous one (unique per call).
+    # Two weeks ahead; each cut-off a minute after the previous one (unique per call), so a long
+    # test run does not drift into another season (and another UTC offset).
     at = factory.Sequence(
-        lambda n: (timezone.now() + timedelta(days=14 + n)).replace(
-            minute=0, second=0, microsecond=0
+        lambda n: (
+            (timezone.now() + timedelta(days=14)).replace(minute=0, second=0, microsecond=0)
+            + timedelta(minutes=n)
         )
     )
 
