@@ -54,14 +54,14 @@ TEAMMATE = DemoPerson(
     "applicant (teammate)", "teammate@demo.example", "Jonas", "Berg", "edit the same draft"
 )
 REVIEWER = DemoPerson(
-    "reviewer", "reviewer@demo.example", "Marta", "Rossi", "review assigned proposals"
+    "reviewer", "reviewer@demo.example", "Marta", "Rossi", "browse calls (review pages come later)"
 )
 ASSESSOR = DemoPerson(
     "technical assessor (BSC)",
     "assessor@demo.example",
     "Pau",
     "Serra",
-    "assess requests on BSC's partitions",
+    "see BSC's partitions and pools (assessments come later)",
 )
 OFFICER = DemoPerson(
     "programme officer",
