@@ -57,6 +57,14 @@ class RecordingBackend(BaseEmailBackend):
                             "subject": message.subject,
                             "notification": message.extra_headers.get("X-Portal-Notification"),
                             "alternatives": [mimetype for _, mimetype in message.alternatives],
+                            "attachments": [
+                                {
+                                    "filename": filename,
+                                    "mimetype": mimetype,
+                                    "is_pdf": bytes(content[:5]) == b"%PDF-",
+                                }
+                                for filename, content, mimetype in message.attachments
+                            ],
                         }
                     )
                     + "\n"

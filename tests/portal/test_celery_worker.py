@@ -85,6 +85,8 @@ def worker(require_postgresql, redis_url, transactional_db, tmp_path):
         "REDIS_URL": redis_url,
         "PORTAL_TEST_MAIL_DIR": str(directory),
         "PORTAL_TEST_MAIL_DELAY": "0.5",
+        "PORTAL_TEST_MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "PORTAL_TEST_QUEUE": queue,
     }
     log = tmp_path / "worker.log"
     command = [

@@ -15,6 +15,11 @@ from portal.settings.test import *  # noqa: F403
 CELERY_TASK_ALWAYS_EAGER = False
 EMAIL_BACKEND = "tests.portal.mail_backends.RecordingBackend"
 NOTIFICATION_RETRY_BACKOFF_SECONDS = 1
+PROPOSAL_PDF_RETRY_BACKOFF_SECONDS = 1
+# Tasks the worker itself queues (receipts after a PDF) stay on the test's own queue.
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("PORTAL_TEST_QUEUE", "celery")
+# Files the worker writes (proposal PDFs) land where the test process reads them.
+MEDIA_ROOT = os.environ.get("PORTAL_TEST_MEDIA_ROOT", MEDIA_ROOT)  # noqa: F405
 
 
 @task_postrun.connect(weak=False)
