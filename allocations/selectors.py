@@ -34,7 +34,7 @@ def capacity_pools_of(*, centre: Centre) -> QuerySet[CapacityPool]:
     return (
         CapacityPool.objects.filter(partition__centre=centre)
         .select_related("partition__centre")
-        .order_by("-starts_on", "partition__system_name", "partition__name", "label")
+        .order_by("-starts_on", "partition__system_name", "partition__name", "pk")
     )
 
 

@@ -95,11 +95,15 @@ proposal_can_be_withdrawn = _applicant_may("withdraw")
 
 @rules.predicate
 def proposal_is_submitted(user, obj) -> bool:
-    """Past the draft stage: from here on the programme office may read it."""
+    """Submitted (whatever happened since): from then on the programme office may read it. A
+    draft withdrawn before submission was never submitted and stays private; the selectors ask
+    the same (applications.selectors.proposals.read_by_programme_office)."""
     from applications.models import ProposalStatus
 
     proposal = _proposal_of(obj)
-    return proposal is not None and proposal.status != ProposalStatus.DRAFT
+    if proposal is None or proposal.status == ProposalStatus.DRAFT:
+        return False
+    return not (proposal.status == ProposalStatus.WITHDRAWN and proposal.submitted_at is None)
 
 
 # A draft is private to the applying organisation; officers read proposals once submitted.

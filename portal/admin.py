@@ -8,6 +8,11 @@ from django.db import models
 from portal.models import Activity, Invitation, Membership, Notification, Organisation, User
 from portal.services.notifications import notification_requeue
 
+# Name the admin after the portal, so a site administrator knows where they are.
+admin.site.site_header = "Compute Access Portal administration"
+admin.site.site_title = "Compute Access Portal admin"
+admin.site.index_title = "Site administration"
+
 
 class PortalUserCreationForm(AdminUserCreationForm):
     class Meta:

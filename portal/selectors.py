@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
 
 from portal.models import Invitation, Membership, Notification, Organisation, User
 
@@ -44,17 +44,13 @@ def organisation_for_member(*, user: User) -> QuerySet[Organisation]:
 
 
 def invitations_pending_for(*, user: User) -> QuerySet[Invitation]:
-    """Invitations sent to any of the user's addresses (joining needs a verified one)."""
+    """Invitations sent to the user's verified addresses. An address merely added to an account
+    proves nothing: it must not reveal who invites it, nor the invitation's link."""
     if not user.is_authenticated:
         return Invitation.objects.none()
-    from allauth.account.models import EmailAddress
-
-    emails = EmailAddress.objects.filter(user=user).values_list("email", flat=True)
-    return (
-        Invitation.objects.filter(status=Invitation.Status.PENDING)
-        .filter(Q(email__iexact=user.email) | Q(email__in=emails))
-        .select_related("organisation", "invited_by")
-    )
+    return Invitation.objects.filter(
+        status=Invitation.Status.PENDING, email__in=verified_emails_of(user=user)
+    ).select_related("organisation", "invited_by")
 
 
 def notifications_for(*, user: User) -> QuerySet[Notification]:

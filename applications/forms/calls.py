@@ -54,11 +54,15 @@ def _wall_clock(value: datetime | None, tz_name: str) -> datetime | None:
     return value.astimezone(zoneinfo.ZoneInfo(tz_name)).replace(tzinfo=None)
 
 
-def _mode_defaults_text() -> str:
+def _mode_defaults_text(what: str) -> str:
+    """`Empty: the mode's default (Playground: 1, 2, 3 months; ...).` for durations or days."""
     parts = []
     for mode, d in MODE_DEFAULTS.items():
-        months = ", ".join(str(m) for m in d.durations_months)
-        parts.append(f"{AccessMode(mode).label}: {months} months, {d.days_to_access} days")
+        if what == "durations":
+            value = ", ".join(str(m) for m in d.durations_months) + " months"
+        else:
+            value = f"{d.days_to_access} days"
+        parts.append(f"{AccessMode(mode).label}: {value}")
     return "Empty: the mode's default (" + "; ".join(parts) + ")."
 
 
@@ -139,9 +143,8 @@ class CallForm(forms.Form):
             kwargs["initial"] = {**initial, **kwargs.get("initial", {})}
         super().__init__(*args, **kwargs)
         if call is None:
-            hint = _mode_defaults_text()
-            self.fields["durations_months"].help_text = hint
-            self.fields["days_to_access"].help_text = hint
+            self.fields["durations_months"].help_text = _mode_defaults_text("durations")
+            self.fields["days_to_access"].help_text = _mode_defaults_text("days")
         else:
             # Editing: the call holds its own values now; nothing falls back to the mode.
             self.fields["durations_months"].required = True

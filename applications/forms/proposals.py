@@ -107,6 +107,18 @@ class AIPlanForm(ProposalSectionForm):
         "training_share_percent": forms.NumberInput(attrs={"min": 0, "max": 100}),
     }
 
+    def __init__(self, *args, proposal: Proposal, **kwargs):
+        super().__init__(*args, proposal=proposal, **kwargs)
+        # The model's help texts repeat the labels; say what the applicant should write instead.
+        self.fields["parameters"].help_text = "A whole number: 7000000000 for a 7B model."
+        self.fields["training_tokens"].help_text = (
+            "A whole number: 2000000000000 for 2T tokens; the data set size in tokens if you "
+            "fine-tune."
+        )
+        self.fields[
+            "ai_plan"
+        ].help_text = "The experiments you will run, in which order, and what each needs."
+
 
 class SoftwareForm(ProposalSectionForm):
     model_fields = ("software_stack", "containers")

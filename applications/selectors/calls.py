@@ -30,9 +30,9 @@ from applications.models import (
     CutOff,
     CutOffPool,
     Proposal,
-    ProposalStatus,
     ResourceRequest,
 )
+from applications.selectors.proposals import read_by_programme_office
 from applications.workflow import demand_statuses
 
 HOURS = DecimalField(max_digits=16, decimal_places=2)
@@ -89,7 +89,7 @@ def calls_for_officer(*, now: datetime | None = None) -> QuerySet[Call]:
     now = now or timezone.now()
     submitted = (
         Proposal.objects.filter(call=OuterRef("pk"))
-        .exclude(status=ProposalStatus.DRAFT)
+        .filter(read_by_programme_office())
         .values("call")
         .annotate(n=Count("pk"))
         .values("n")
@@ -129,7 +129,10 @@ def call_setup(*, call: Call) -> CallSetup:
     """What the officer's set-up page shows: cut-offs x offered partitions, with pool hours."""
     cutoffs = list(
         call.cutoffs.annotate(
-            proposal_count=Count("proposals", filter=~Q(proposals__status=ProposalStatus.DRAFT))
+            proposal_count=Count(
+                "proposals",
+                filter=Q(proposals__in=Proposal.objects.filter(read_by_programme_office())),
+            )
         )
     )
     offered = list(call.offered_partitions.select_related("partition__centre"))
@@ -157,8 +160,8 @@ def cutoff_for_officer(*, pk: int) -> CutOff | None:
 
 
 def proposals_submitted(*, cutoff: CutOff | None = None) -> QuerySet[Proposal]:
-    """Submitted (non-draft) proposals, with what the officer's list shows per row."""
-    qs = Proposal.objects.exclude(status=ProposalStatus.DRAFT)
+    """Submitted proposals (never drafts), with what the officer's list shows per row."""
+    qs = Proposal.objects.filter(read_by_programme_office())
     if cutoff is not None:
         qs = qs.filter(cutoff=cutoff)
     return (

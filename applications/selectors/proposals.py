@@ -51,6 +51,15 @@ def describe_cutoff(cutoff: CutOff) -> str:
 # --- visibility -------------------------------------------------------------------------------
 
 
+def read_by_programme_office() -> Q:
+    """Proposals the programme office may read: those that were submitted. A draft stays private
+    to its organisation, also once withdrawn without ever being submitted (no submission time).
+    applications.rules.proposal_is_submitted asks the same of one proposal."""
+    return ~Q(status=ProposalStatus.DRAFT) & ~Q(
+        status=ProposalStatus.WITHDRAWN, submitted_at__isnull=True
+    )
+
+
 def proposals_visible_to(*, user) -> QuerySet[Proposal]:
     """Proposals `user` may see: their organisations' proposals; officers see every proposal once it
     is submitted (a draft stays private to its organisation).
@@ -62,7 +71,7 @@ def proposals_visible_to(*, user) -> QuerySet[Proposal]:
         return base.none()
     own = Q(organisation__in=Membership.objects.filter(user=user).values("organisation_id"))
     if is_programme_officer(user) or user.is_superuser:
-        return base.filter(own | ~Q(status=ProposalStatus.DRAFT))
+        return base.filter(own | read_by_programme_office())
     return base.filter(own)
 
 
@@ -181,7 +190,9 @@ SECTIONS: tuple[Section, ...] = (
         (
             Requirement("model_type", _text("model_type", "The model type")),
             Requirement("parameters", _value("parameters", "The model size (parameters)")),
-            Requirement("training_tokens", _value("training_tokens", "The training tokens")),
+            Requirement(
+                "training_tokens", _value("training_tokens", "The number of training tokens")
+            ),
             Requirement(
                 "training_share_percent",
                 _value("training_share_percent", "The training/inference split"),
@@ -203,8 +214,12 @@ SECTIONS: tuple[Section, ...] = (
         "data_ethics",
         "Data and ethics",
         (
-            Requirement("data_sources", _text("data_sources", "The data sources")),
-            Requirement("data_licences", _text("data_licences", "The data licences")),
+            Requirement(
+                "data_sources", _text("data_sources", "The description of the data sources")
+            ),
+            Requirement(
+                "data_licences", _text("data_licences", "The description of the data licences")
+            ),
             Requirement(
                 "uses_personal_data",
                 _value("uses_personal_data", "The answer on personal data"),
@@ -529,5 +544,6 @@ __all__ = [
     "proposal_sections_completeness",
     "proposal_submission_problems",
     "proposals_visible_to",
+    "read_by_programme_office",
     "request_limit_problems",
 ]

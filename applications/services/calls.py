@@ -270,7 +270,8 @@ def call_unpublish(*, call: Call, by) -> Call:
 
 def _pool_label(cutoff: CutOff, offered: CallPartition) -> str:
     local = format_deadline(cutoff.at, cutoff.call.display_timezone)
-    return f"{cutoff.call.slug} · {offered.partition} · cut-off {local}"[:200]
+    # Read by centre staff on their centre page: the call's title, not its web address.
+    return f"{cutoff.call.title} · {offered.partition} · cut-off {local}"[:200]
 
 
 def _create_pool(cutoff: CutOff, offered: CallPartition, hours: Decimal) -> CutOffPool:

@@ -520,7 +520,10 @@ def team_member_update(
     _require_view(proposal, by)
     proposal = _lock(proposal)
     _require_editable(proposal, by)
-    member = TeamMember.objects.select_for_update().get(pk=member.pk, proposal=proposal)
+    # Looked up within this proposal: a member of another proposal is refused, not a crash.
+    member = TeamMember.objects.select_for_update().filter(pk=member.pk, proposal=proposal).first()
+    if member is None:
+        raise ValidationError({"member": "This person is not on the team."}, code="not_found")
     errors: dict[str, list[str]] = {}
     if role is not None and role not in TeamMember.Role.values:
         errors["role"] = [f"Choose a role from the list (not “{role}”)."]
