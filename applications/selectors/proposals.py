@@ -257,7 +257,15 @@ def proposal_sections_completeness(*, proposal: Proposal) -> list[SectionComplet
     """
     result = []
     for section in SECTIONS:
-        done = sum(1 for r in section.requirements if r.check(proposal) is None)
+        # A follow-up check on a field (e.g. "every request justified") only counts as done once
+        # the field's first check passes: with no request at all, nothing is justified yet.
+        failed_fields: set[str] = set()
+        done = 0
+        for requirement in section.requirements:
+            if requirement.check(proposal) is None and requirement.field not in failed_fields:
+                done += 1
+            else:
+                failed_fields.add(requirement.field)
         total = len(section.requirements)
         result.append(SectionCompleteness(section.key, section.label, done, total, done == total))
     return result

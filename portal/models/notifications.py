@@ -57,3 +57,16 @@ class Notification(models.Model):
     @property
     def will_retry(self) -> bool:
         return self.status == self.Status.FAILED and self.next_attempt_at is not None
+
+    @property
+    def portal_link(self) -> str:
+        """Where in the portal the message points (the proposal, the organisation...), if anywhere.
+
+        Senders put a site-relative path in the context as `proposal_path` or `url`; absolute
+        links (e.g. an invitation link for someone not yet signed up) are mail-only.
+        """
+        for key in ("proposal_path", "url"):
+            value = self.context.get(key) if isinstance(self.context, dict) else None
+            if isinstance(value, str) and value.startswith("/") and not value.startswith("//"):
+                return value
+        return ""

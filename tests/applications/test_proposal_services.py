@@ -402,6 +402,8 @@ def test_sections_completeness_follows_what_is_filled():
     assert sections["team"].complete
     assert not sections["ai_plan"].complete and sections["ai_plan"].done == 0
     assert not sections["resources"].complete
+    # With no request at all, "every request justified" is not counted as done either.
+    assert sections["resources"].done == 0
     key, label, done, total, complete = sections["summary"]
     assert (key, label, done, total, complete) == ("summary", "Summary", 3, 3, True)
     ready = SubmittableProposalFactory()

@@ -294,6 +294,31 @@ def test_notifications_page_lists_portal_notifications_and_marks_them_read(clien
     )
 
 
+def test_notifications_link_to_what_they_are_about_but_never_offsite(client):
+    user = UserFactory()
+    for key, context in {
+        "receipt": {"proposal_path": "/proposals/42/"},
+        "joined": {"url": "/organisations/7/"},
+        "offsite": {"url": "//evil.example/phish"},
+        "absolute": {"url": "https://portal.example.org/invitations/abc/"},
+    }.items():
+        Notification.objects.create(
+            recipient=user,
+            to_email=user.email,
+            template="t",
+            subject=f"About {key}",
+            body_text="b",
+            context=context,
+            idempotency_key=f"link-{key}",
+        )
+    client.force_login(user)
+    body = client.get(reverse("portal:notifications")).content.decode()
+    assert '<a href="/proposals/42/">About receipt</a>' in body
+    assert '<a href="/organisations/7/">About joined</a>' in body
+    assert "evil.example" not in body and "portal.example.org" not in body
+    assert ">About offsite<" in body and ">About absolute<" in body
+
+
 # --- Error pages ---------------------------------------------------------------------------------
 
 
