@@ -281,12 +281,18 @@ class ComputeEstimate:
         return Unit(self.unit).label
 
     @property
-    def flops_display(self) -> str:
-        """e.g. "4.20 × 10^22" — FLOP counts are read by their order of magnitude."""
+    def flops_scientific(self) -> tuple[str, int]:
+        """(mantissa, exponent), e.g. ("4.20", 22): FLOP counts are read by order of magnitude."""
         if self.flops == 0:
-            return "0"
+            return ("0", 0)
         mantissa, exponent = f"{self.flops:.2e}".split("e")
-        return f"{mantissa} × 10^{int(exponent)}"
+        return (mantissa, int(exponent))
+
+    @property
+    def flops_display(self) -> str:
+        """Plain-text form, e.g. "4.20 × 10^22" (pages set the exponent as a superscript)."""
+        mantissa, exponent = self.flops_scientific
+        return mantissa if self.flops == 0 else f"{mantissa} × 10^{exponent}"
 
 
 def estimate_hours(

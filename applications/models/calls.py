@@ -158,6 +158,7 @@ class CutOffPool(models.Model):
     pool = models.OneToOneField(CapacityPool, on_delete=models.PROTECT, related_name="cutoff_pool")
 
     class Meta:
+        verbose_name = "cut-off pool"
         constraints = [
             models.UniqueConstraint(
                 fields=["cutoff", "offered_partition"], name="one_pool_per_cutoff_partition"

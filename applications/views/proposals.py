@@ -692,14 +692,6 @@ def resource_request_delete(request, pk: int, request_pk: int):
     return redirect(_section_url(proposal, "resources"))
 
 
-def _scientific(value: int) -> str:
-    """6.00 × 10^22 style, for figures nobody reads with 23 digits."""
-    if value == 0:
-        return "0"
-    mantissa, exponent = f"{value:.2e}".split("e")
-    return f"{mantissa} × 10^{int(exponent)}"
-
-
 @applicant_login_required
 @require_GET
 def proposal_estimate(request, pk: int):
@@ -737,7 +729,6 @@ def proposal_estimate(request, pk: int):
                 {
                     "estimate": estimate,
                     "offered": offered,
-                    "flops_scientific": _scientific(estimate.flops),
                     "parameters": parameters,
                     "tokens": tokens,
                     "tflops": tflops,

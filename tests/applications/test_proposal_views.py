@@ -401,7 +401,7 @@ def test_estimator_shows_flops_and_gpu_hours(client, applicant, draft):
     offered = draft.call.offered_partitions.get()  # 4 GPUs per node, GPU-hours
     body = estimate(client, draft, offered).content.decode()
     # 6 * 7e9 * 2e12 = 8.4e22 FLOPs; at 400 TFLOP/s: 58,333.3 GPU-hours, rounded up.
-    assert "8.40 × 10^22 FLOPs" in body
+    assert "8.40 × 10<sup>22</sup> FLOPs" in body
     assert 'data-flops="84000000000000000000000"' in body
     assert "58,334 GPU-hours" in body
     assert 'data-hours="58334"' in body
