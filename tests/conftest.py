@@ -108,8 +108,14 @@ def pytest_sessionfinish(session, exitstatus):
         return
     skipped = reporter.stats.get("skipped", [])
     if skipped and session.exitstatus == 0:
-        reporter.write_line(
+        session.exitstatus = 1
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """Say why a run with skips fails (the summary is printed after sessionfinish set the code)."""
+    skipped = terminalreporter.stats.get("skipped", [])
+    if REQUIRE_SERVICES and skipped:
+        terminalreporter.write_line(
             f"PORTAL_REQUIRE_SERVICES=1: {len(skipped)} test(s) skipped; failing the run.",
             red=True,
         )
-        session.exitstatus = 1
