@@ -11,7 +11,7 @@ utilisation), never the sparse or FP8 peak. Applicants can override it in the es
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 
 from django.db import transaction
@@ -73,6 +73,10 @@ CENTRES: tuple[CentreFacts, ...] = (
 
 GPU, CPU = Partition.Kind.GPU, Partition.Kind.CPU
 
+# A100 SXM: 312 TFLOP/s peak dense BF16 (NVIDIA datasheet); ~40 % sustained. Three systems
+# run A100s, so the figure is kept once.
+A100_SUSTAINED_TFLOPS = Decimal("125")
+
 PARTITIONS: tuple[PartitionFacts, ...] = (
     PartitionFacts(
         centre="BSC",
@@ -128,8 +132,7 @@ PARTITIONS: tuple[PartitionFacts, ...] = (
         accelerator_memory_gb=64,
         cores_per_node=32,  # 1x Intel Xeon Ice Lake, 32 cores
         nodes=3456,
-        # A100 SXM: 312 TFLOP/s peak dense BF16 (NVIDIA datasheet); ~40 % sustained.
-        sustained_tflops=Decimal("125"),
+        sustained_tflops=A100_SUSTAINED_TFLOPS,
     ),
     PartitionFacts(
         centre="JSC",
@@ -157,8 +160,7 @@ PARTITIONS: tuple[PartitionFacts, ...] = (
         accelerator_memory_gb=40,
         cores_per_node=64,  # 2x AMD EPYC 7452, 32 cores each
         nodes=200,
-        # A100 SXM: 312 TFLOP/s peak dense BF16 (NVIDIA datasheet); ~40 % sustained.
-        sustained_tflops=Decimal("125"),
+        sustained_tflops=A100_SUSTAINED_TFLOPS,
         notes="LuxProvide allocates GPU node-hours: a node-hour is 4 GPU-hours.",
     ),
     PartitionFacts(
@@ -172,8 +174,7 @@ PARTITIONS: tuple[PartitionFacts, ...] = (
         accelerator_memory_gb=40,
         cores_per_node=128,  # 2x AMD EPYC 7763, 64 cores each
         nodes=72,
-        # A100 SXM: 312 TFLOP/s peak dense BF16 (NVIDIA datasheet); ~40 % sustained.
-        sustained_tflops=Decimal("125"),
+        sustained_tflops=A100_SUSTAINED_TFLOPS,
         notes="IT4I accounts in node-hours: one GPU for an hour is 1/8 node-hour.",
     ),
 )
@@ -236,10 +237,6 @@ def catalogue_seed(*, by=None) -> CatalogueSeedResult:
     activity_record(
         actor=by,
         verb="catalogue.seeded",
-        data={
-            "centres_created": result.centres_created,
-            "partitions_created": result.partitions_created,
-            "partitions_updated": result.partitions_updated,
-        },
+        data=asdict(result),
     )
     return result

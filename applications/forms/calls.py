@@ -256,88 +256,70 @@ class PartitionChoiceField(forms.ModelChoiceField):
 HOURS_ATTRS = {"min": "0", "step": "1", "inputmode": "numeric"}
 
 
-class OfferedPartitionForm(forms.Form):
-    partition = PartitionChoiceField(queryset=Partition.objects.none(), label="Partition")
-    min_hours = forms.DecimalField(
+def _hours_field(label: str, **options) -> forms.DecimalField:
+    """Whole hours in the partition's unit."""
+    return forms.DecimalField(
         min_value=0,
         decimal_places=0,
-        required=False,
-        label="Minimum request",
+        label=label,
         widget=forms.NumberInput(attrs=HOURS_ATTRS),
-        help_text="In the partition's unit. Empty: the mode's default.",
+        **options,
     )
-    max_hours = forms.DecimalField(
-        min_value=0,
-        decimal_places=0,
-        required=False,
-        label="Maximum request",
-        widget=forms.NumberInput(attrs=HOURS_ATTRS),
-        help_text="In the partition's unit. Empty: the mode's default.",
-    )
-    pool_hours_per_cutoff = forms.DecimalField(
-        min_value=0,
-        decimal_places=0,
-        initial=0,
-        label="Capacity per cut-off",
-        widget=forms.NumberInput(attrs=HOURS_ATTRS),
-        help_text="Hours of the partition available at each cut-off, in its unit.",
-    )
-    sustained_tflops_per_accelerator = forms.DecimalField(
+
+
+def _estimator_tflops_field() -> forms.DecimalField:
+    return forms.DecimalField(
         min_value=0,
         decimal_places=1,
         required=False,
         label="Estimator throughput (TFLOP/s per accelerator)",
         help_text="Empty: the partition's own figure.",
     )
+
+
+class _RequestLimitsCheck:
+    """Both partition forms: the maximum request may not be below the minimum."""
+
+    def clean(self):
+        data = super().clean()
+        low, high = data.get("min_hours"), data.get("max_hours")
+        if low is not None and high is not None and high < low:
+            self.add_error("max_hours", "The maximum must be at least the minimum.")
+        return data
+
+
+class OfferedPartitionForm(_RequestLimitsCheck, forms.Form):
+    partition = PartitionChoiceField(queryset=Partition.objects.none(), label="Partition")
+    min_hours = _hours_field(
+        "Minimum request",
+        required=False,
+        help_text="In the partition's unit. Empty: the mode's default.",
+    )
+    max_hours = _hours_field(
+        "Maximum request",
+        required=False,
+        help_text="In the partition's unit. Empty: the mode's default.",
+    )
+    pool_hours_per_cutoff = _hours_field(
+        "Capacity per cut-off",
+        initial=0,
+        help_text="Hours of the partition available at each cut-off, in its unit.",
+    )
+    sustained_tflops_per_accelerator = _estimator_tflops_field()
 
     def __init__(self, *args, partitions, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["partition"].queryset = partitions
 
-    def clean(self):
-        data = super().clean()
-        low, high = data.get("min_hours"), data.get("max_hours")
-        if low is not None and high is not None and high < low:
-            self.add_error("max_hours", "The maximum must be at least the minimum.")
-        return data
 
-
-class OfferedPartitionEditForm(forms.Form):
-    min_hours = forms.DecimalField(
-        min_value=0,
-        decimal_places=0,
-        label="Minimum request",
-        widget=forms.NumberInput(attrs=HOURS_ATTRS),
-    )
-    max_hours = forms.DecimalField(
-        min_value=0,
-        decimal_places=0,
-        required=False,
-        label="Maximum request",
-        widget=forms.NumberInput(attrs=HOURS_ATTRS),
-        help_text="Empty: no upper limit.",
-    )
-    pool_hours_per_cutoff = forms.DecimalField(
-        min_value=0,
-        decimal_places=0,
-        label="Capacity per new cut-off",
-        widget=forms.NumberInput(attrs=HOURS_ATTRS),
+class OfferedPartitionEditForm(_RequestLimitsCheck, forms.Form):
+    min_hours = _hours_field("Minimum request")
+    max_hours = _hours_field("Maximum request", required=False, help_text="Empty: no upper limit.")
+    pool_hours_per_cutoff = _hours_field(
+        "Capacity per new cut-off",
         help_text="Given to cut-offs added later; change existing pools in the capacity table.",
     )
-    sustained_tflops_per_accelerator = forms.DecimalField(
-        min_value=0,
-        decimal_places=1,
-        required=False,
-        label="Estimator throughput (TFLOP/s per accelerator)",
-        help_text="Empty: the partition's own figure.",
-    )
-
-    def clean(self):
-        data = super().clean()
-        low, high = data.get("min_hours"), data.get("max_hours")
-        if low is not None and high is not None and high < low:
-            self.add_error("max_hours", "The maximum must be at least the minimum.")
-        return data
+    sustained_tflops_per_accelerator = _estimator_tflops_field()
 
 
 class CutOffPoolsForm(forms.Form):

@@ -469,6 +469,17 @@ def _next_step(proposal: Proposal) -> str:
     return phase.applicant_next
 
 
+def _team_and_requests_prefetches() -> tuple[Prefetch, ...]:
+    """What completeness and the PDF read of a proposal's team and requests, prefetched."""
+    return (
+        Prefetch("team", queryset=TeamMember.objects.select_related("user")),
+        Prefetch(
+            "requests",
+            queryset=ResourceRequest.objects.select_related("offered_partition__partition__centre"),
+        ),
+    )
+
+
 def applicant_dashboard(*, user, now=None) -> ApplicantDashboard:
     """Proposals of the user's organisations grouped by status, drafts with completeness, and the
     next deadline. A fixed number of queries whatever the number of proposals."""
@@ -478,13 +489,7 @@ def applicant_dashboard(*, user, now=None) -> ApplicantDashboard:
         Proposal.objects.filter(organisation__in=organisation_ids)
         .select_related("call", "cutoff", "cutoff__call", "organisation", "pi")
         .prefetch_related(
-            Prefetch("team", queryset=TeamMember.objects.select_related("user")),
-            Prefetch(
-                "requests",
-                queryset=ResourceRequest.objects.select_related(
-                    "offered_partition__partition__centre"
-                ),
-            ),
+            *_team_and_requests_prefetches(),
         )
         .order_by("cutoff__at", "-updated_at", "-id")
     )
@@ -526,13 +531,7 @@ def proposal_for_pdf(*, pk: int) -> Proposal:
     return (
         Proposal.objects.select_related("call", "cutoff", "organisation", "pi")
         .prefetch_related(
-            Prefetch("team", queryset=TeamMember.objects.select_related("user")),
-            Prefetch(
-                "requests",
-                queryset=ResourceRequest.objects.select_related(
-                    "offered_partition__partition__centre"
-                ),
-            ),
+            *_team_and_requests_prefetches(),
             "attachments",
         )
         .get(pk=pk)

@@ -146,6 +146,15 @@ def _require_editable(proposal: Proposal, by) -> None:
         raise PermissionDenied("Only members of the applying organisation can edit this proposal.")
 
 
+def _lock_for_edit(proposal: Proposal, by) -> Proposal:
+    """The locked, fresh proposal an applicant's edit works on. Visibility is asked first so
+    that someone who may not see the proposal learns nothing about its state."""
+    _require_view(proposal, by)
+    proposal = _lock(proposal)
+    _require_editable(proposal, by)
+    return proposal
+
+
 def _check_transition(proposal: Proposal, action: str) -> None:
     """Ask the call's evaluation path (applications.workflow) whether the applicant may act."""
     allowed = workflow_for(proposal.call).transition(
@@ -185,9 +194,6 @@ def _proposal_context(proposal: Proposal) -> dict[str, Any]:
 def attachment_max_bytes() -> int:
     """The upload limit for attachments and CVs (setting PROPOSAL_ATTACHMENT_MAX_BYTES)."""
     return int(getattr(settings, "PROPOSAL_ATTACHMENT_MAX_BYTES", DEFAULT_ATTACHMENT_MAX_BYTES))
-
-
-_max_attachment_bytes = attachment_max_bytes  # older name, still used by the proposal pages
 
 
 def _megabytes(size: int) -> str:
@@ -420,9 +426,7 @@ def proposal_update(
     callers that just read the proposal). A mismatch means a teammate saved in between:
     ProposalConflict names them, and nothing is saved.
     """
-    _require_view(proposal, by)
-    proposal = _lock(proposal)
-    _require_editable(proposal, by)
+    proposal = _lock_for_edit(proposal, by)
     if expected_version is not None and int(expected_version) != proposal.version:
         raise ProposalConflict(proposal=proposal, expected_version=int(expected_version), viewer=by)
     errors: dict[str, list] = {}
@@ -452,14 +456,29 @@ def proposal_update(
 # --- team -------------------------------------------------------------------------------------
 
 
+def _check_expertise_and_cv(
+    errors: dict[str, list[str]], *, expertise: str | None, cv
+) -> bytes | None:
+    """Add what is wrong with a team member's expertise or CV to `errors`, so the form shows
+    every problem at once; return the CV's content when it is a good PDF."""
+    limit = TeamMember._meta.get_field("expertise").max_length
+    if expertise is not None and len(expertise) > limit:
+        errors["expertise"] = [f"Describe the expertise in at most {limit} characters."]
+    if cv is None:
+        return None
+    try:
+        return check_pdf_upload(cv, field="cv")
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+        return None
+
+
 @transaction.atomic
 def team_member_add(
     *, proposal: Proposal, by, user, role: str, expertise: str = "", cv=None
 ) -> TeamMember:
     """Add a member of the proposal's organisation to its team; role PI makes them the PI."""
-    _require_view(proposal, by)
-    proposal = _lock(proposal)
-    _require_editable(proposal, by)
+    proposal = _lock_for_edit(proposal, by)
     errors: dict[str, list[str]] = {}
     if role not in TeamMember.Role.values:
         errors["role"] = [f"Choose a role from the list (not “{role}”)."]
@@ -470,14 +489,7 @@ def team_member_add(
         ]
     elif proposal.team.filter(user=user).exists():
         errors["user"] = [f"{user.display_name} is already on the team."]
-    if len(expertise or "") > TeamMember._meta.get_field("expertise").max_length:
-        errors["expertise"] = ["Describe the expertise in at most 300 characters."]
-    cv_content = None
-    if cv is not None:
-        try:
-            cv_content = check_pdf_upload(cv, field="cv")
-        except ValidationError as exc:
-            errors.update(exc.message_dict)
+    cv_content = _check_expertise_and_cv(errors, expertise=expertise, cv=cv)
     if errors:
         raise ValidationError(errors)
     member = TeamMember(
@@ -517,9 +529,7 @@ def team_member_update(
     cv=None,
 ) -> TeamMember:
     """Change a team member's role, expertise or CV."""
-    _require_view(proposal, by)
-    proposal = _lock(proposal)
-    _require_editable(proposal, by)
+    proposal = _lock_for_edit(proposal, by)
     # Looked up within this proposal: a member of another proposal is refused, not a crash.
     member = TeamMember.objects.select_for_update().filter(pk=member.pk, proposal=proposal).first()
     if member is None:
@@ -529,14 +539,7 @@ def team_member_update(
         errors["role"] = [f"Choose a role from the list (not “{role}”)."]
     if role is not None and member.role == TeamMember.Role.PI and role != TeamMember.Role.PI:
         errors["role"] = ["Make another team member the PI first; a proposal needs one."]
-    if expertise is not None and len(expertise) > 300:
-        errors["expertise"] = ["Describe the expertise in at most 300 characters."]
-    cv_content = None
-    if cv is not None:
-        try:
-            cv_content = check_pdf_upload(cv, field="cv")
-        except ValidationError as exc:
-            errors.update(exc.message_dict)
+    cv_content = _check_expertise_and_cv(errors, expertise=expertise, cv=cv)
     if errors:
         raise ValidationError(errors)
     if expertise is not None:
@@ -554,9 +557,7 @@ def team_member_update(
 
 @transaction.atomic
 def team_member_remove(*, proposal: Proposal, by, member: TeamMember) -> None:
-    _require_view(proposal, by)
-    proposal = _lock(proposal)
-    _require_editable(proposal, by)
+    proposal = _lock_for_edit(proposal, by)
     member = TeamMember.objects.filter(pk=member.pk, proposal=proposal).first()
     if member is None:
         raise ValidationError({"member": "This person is not on the team."}, code="not_found")
@@ -609,9 +610,7 @@ def resource_request_save(
     The hours must lie within the call's limits for that partition and the duration must be
     one the call allows. The justification may stay empty in a draft (submission requires it).
     """
-    _require_view(proposal, by)
-    proposal = _lock(proposal)
-    _require_editable(proposal, by)
+    proposal = _lock_for_edit(proposal, by)
     call = proposal.call
     errors: dict[str, list[str]] = {}
 
@@ -705,9 +704,7 @@ def resource_request_save(
 
 @transaction.atomic
 def resource_request_delete(*, proposal: Proposal, by, resource_request: ResourceRequest) -> None:
-    _require_view(proposal, by)
-    proposal = _lock(proposal)
-    _require_editable(proposal, by)
+    proposal = _lock_for_edit(proposal, by)
     deleted, _ = ResourceRequest.objects.filter(pk=resource_request.pk, proposal=proposal).delete()
     if deleted:
         activity_record(
@@ -724,9 +721,7 @@ def resource_request_delete(*, proposal: Proposal, by, resource_request: Resourc
 @transaction.atomic
 def attachment_add(*, proposal: Proposal, by, uploaded_file, kind: str) -> Attachment:
     """Store a PDF attachment privately, after checking its content (not its name) and size."""
-    _require_view(proposal, by)
-    proposal = _lock(proposal)
-    _require_editable(proposal, by)
+    proposal = _lock_for_edit(proposal, by)
     if kind not in Attachment.Kind.values:
         raise ValidationError({"kind": [f"Choose what kind of document this is (not “{kind}”)."]})
     content = check_pdf_upload(uploaded_file, field="file")
@@ -750,9 +745,7 @@ def attachment_add(*, proposal: Proposal, by, uploaded_file, kind: str) -> Attac
 
 @transaction.atomic
 def attachment_delete(*, proposal: Proposal, by, attachment: Attachment) -> None:
-    _require_view(proposal, by)
-    proposal = _lock(proposal)
-    _require_editable(proposal, by)
+    proposal = _lock_for_edit(proposal, by)
     attachment = Attachment.objects.filter(pk=attachment.pk, proposal=proposal).first()
     if attachment is None:
         return

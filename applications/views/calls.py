@@ -27,6 +27,7 @@ from applications.models import Call, CallPartition, CutOff, EvaluationCriterion
 from applications.modes import defaults_for, request_limits_for
 from applications.selectors import calls as selectors
 from applications.services import calls as services
+from applications.views.service_errors import form_add_service_errors
 from applications.workflow import workflow_for
 
 OFFICER_PAGE_SIZE = 50
@@ -85,13 +86,12 @@ def _officer_call(request, pk: int) -> Call:
     return call
 
 
-def _add_errors(form, exc: ValidationError) -> None:
-    """Put a service's errors beside the matching fields; anything else on top of the form."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
+def _officer_call_part(request, queryset, pk: int):
+    """A part of a call (cut-off, offered partition, criterion) and its call, for an officer who
+    may change that call; anyone else gets a 404."""
+    _require_officer(request, hide=True)
+    part = get_object_or_404(queryset, pk=pk)
+    return part, _officer_call(request, part.call_id)
 
 
 def _setup_url(call: Call, anchor: str = "") -> str:
@@ -143,7 +143,7 @@ def officer_call_create(request):
         try:
             call = services.call_create(by=request.user, **form.service_kwargs())
         except ValidationError as exc:
-            _add_errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -164,7 +164,7 @@ def officer_call_edit(request, pk: int):
         try:
             services.call_update(call=call, by=request.user, **form.service_kwargs())
         except ValidationError as exc:
-            _add_errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, "The call was saved.")
             return redirect(_setup_url(call))
@@ -203,7 +203,7 @@ def officer_cutoff_add(request, pk: int):
         try:
             cutoff = services.cutoff_add(call=call, at=form.cleaned_data["at"], by=request.user)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             when = format_deadline(cutoff.at, call.display_timezone)
             messages.success(request, f"Cut-off added: {when}.")
@@ -229,7 +229,7 @@ def officer_cutoff_schedule(request, pk: int):
                 ends_on=data["ends_on"],
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             if created:
                 messages.success(request, f"{len(created)} cut-off(s) added.")
@@ -242,9 +242,7 @@ def officer_cutoff_schedule(request, pk: int):
 @login_required
 @require_POST
 def officer_cutoff_delete(request, pk: int):
-    _require_officer(request, hide=True)
-    cutoff = get_object_or_404(CutOff.objects.select_related("call"), pk=pk)
-    call = _officer_call(request, cutoff.call_id)
+    cutoff, call = _officer_call_part(request, CutOff.objects.select_related("call"), pk)
     try:
         services.cutoff_delete(cutoff=cutoff, by=request.user)
     except ValidationError as exc:
@@ -272,7 +270,7 @@ def officer_partition_add(request, pk: int):
                 sustained_tflops_per_accelerator=data["sustained_tflops_per_accelerator"],
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, f"{offered.partition} is offered in the call.")
             return redirect(_setup_url(call, "partitions"))
@@ -281,11 +279,9 @@ def officer_partition_add(request, pk: int):
 
 @login_required
 def officer_partition_edit(request, pk: int):
-    _require_officer(request, hide=True)
-    offered = get_object_or_404(
-        CallPartition.objects.select_related("call", "partition__centre"), pk=pk
+    offered, call = _officer_call_part(
+        request, CallPartition.objects.select_related("call", "partition__centre"), pk
     )
-    call = _officer_call(request, offered.call_id)
     initial = {
         "min_hours": offered.min_hours,
         "max_hours": offered.max_hours,
@@ -299,7 +295,7 @@ def officer_partition_edit(request, pk: int):
                 offered_partition=offered, by=request.user, **form.cleaned_data
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, f"Limits of {offered.partition} saved.")
             return redirect(_setup_url(call, "partitions"))
@@ -320,9 +316,9 @@ def officer_partition_edit(request, pk: int):
 @login_required
 @require_POST
 def officer_partition_remove(request, pk: int):
-    _require_officer(request, hide=True)
-    offered = get_object_or_404(CallPartition.objects.select_related("partition__centre"), pk=pk)
-    call = _officer_call(request, offered.call_id)
+    offered, call = _officer_call_part(
+        request, CallPartition.objects.select_related("partition__centre"), pk
+    )
     try:
         services.offered_partition_remove(offered_partition=offered, by=request.user)
     except ValidationError as exc:
@@ -341,7 +337,7 @@ def officer_pools(request, pk: int):
         try:
             changed = services.cutoff_pools_set(call=call, by=request.user, hours=form.hours())
         except ValidationError as exc:
-            _add_errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, f"Capacity saved ({len(changed)} pool(s) changed).")
             return redirect(_setup_url(call, "capacity"))
@@ -357,7 +353,7 @@ def officer_criterion_add(request, pk: int):
         try:
             services.criterion_add(call=call, by=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, f"Criterion “{form.cleaned_data['name']}” added.")
             return redirect(_setup_url(call, "criteria"))
@@ -366,9 +362,9 @@ def officer_criterion_add(request, pk: int):
 
 @login_required
 def officer_criterion_edit(request, pk: int):
-    _require_officer(request, hide=True)
-    criterion = get_object_or_404(EvaluationCriterion.objects.select_related("call"), pk=pk)
-    call = _officer_call(request, criterion.call_id)
+    criterion, call = _officer_call_part(
+        request, EvaluationCriterion.objects.select_related("call"), pk
+    )
     initial = {
         name: getattr(criterion, name)
         for name in ("name", "description", "weight", "scale_min", "scale_max", "threshold")
@@ -378,7 +374,7 @@ def officer_criterion_edit(request, pk: int):
         try:
             services.criterion_update(criterion=criterion, by=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, f"Criterion “{criterion.name}” saved.")
             return redirect(_setup_url(call, "criteria"))
@@ -392,9 +388,9 @@ def officer_criterion_edit(request, pk: int):
 @login_required
 @require_POST
 def officer_criterion_delete(request, pk: int):
-    _require_officer(request, hide=True)
-    criterion = get_object_or_404(EvaluationCriterion.objects.select_related("call"), pk=pk)
-    call = _officer_call(request, criterion.call_id)
+    criterion, call = _officer_call_part(
+        request, EvaluationCriterion.objects.select_related("call"), pk
+    )
     try:
         services.criterion_delete(criterion=criterion, by=request.user)
     except ValidationError as exc:

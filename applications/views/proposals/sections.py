@@ -1,0 +1,179 @@
+"""The proposal form, section by section: the page with its Save button, and the autosave
+endpoint htmx calls as the applicant types. A save never loses what was typed: fields the
+service refuses keep their error, the others are saved."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from applications.forms.proposals import SECTIONS_BY_KEY
+from applications.models import Proposal
+from applications.services import proposals as proposal_services
+from applications.services.proposals import ProposalConflict
+from applications.views.service_errors import form_add_service_errors, service_error_messages
+
+from .access import applicant_login_required, locked_redirect, visible_proposal
+from .attachments import attachments_context
+from .pages import conflict_context, navigation, render_section, section_url
+from .resources import resources_context
+from .team import team_context
+
+# The sections that list things (people, requests, files) have no form of their own: each
+# thing is saved by its own view, and the page is built from the module that owns it.
+LIST_SECTION_CONTEXTS = {
+    "team": team_context,
+    "resources": resources_context,
+    "attachments": attachments_context,
+}
+
+
+@dataclass
+class SaveOutcome:
+    proposal: Proposal
+    saved: bool = False
+    conflict: ProposalConflict | None = None
+    saved_at: str = ""
+    failed_fields: list[str] = field(default_factory=list)
+
+
+def _save_section(request, proposal: Proposal, form) -> SaveOutcome:
+    """Save what passed the form's checks; fields the service refuses keep their error and the
+    others are saved anyway, so one bad value never holds back a whole section."""
+    form.is_valid()
+    data = form.section_data()
+    try:
+        expected_version = int(request.POST.get("version", ""))
+    except ValueError:
+        expected_version = proposal.version
+    outcome = SaveOutcome(proposal=proposal)
+    attempts = 0
+    while data and attempts < 5:
+        attempts += 1
+        try:
+            outcome.proposal = proposal_services.proposal_update(
+                proposal=proposal, by=request.user, data=data, expected_version=expected_version
+            )
+        except ProposalConflict as exc:
+            if exc.changed_by is not None and exc.changed_by.pk == request.user.pk:
+                # The newer version is the user's own (an autosave that overtook a click on
+                # "Save"; a teammate's save in between would be named here instead): not a
+                # teammate's edit, so build on it rather than report a conflict.
+                expected_version = exc.current_version
+                continue
+            outcome.conflict = exc
+            break
+        except ValidationError as exc:
+            form_add_service_errors(form, exc)
+            refused = service_error_messages(exc)
+            remaining = {k: v for k, v in data.items() if k not in refused}
+            if remaining == data:
+                break  # an error not tied to a field (e.g. the proposal got locked)
+            data = remaining
+        else:
+            outcome.saved = True
+            break
+    if not data and not form.errors:
+        outcome.saved = True
+    outcome.failed_fields = list(form.errors)
+    outcome.saved_at = timezone.localtime().strftime("%H:%M:%S")
+    return outcome
+
+
+def _render_section_page(request, proposal: Proposal, spec, **kwargs):
+    list_context = LIST_SECTION_CONTEXTS.get(spec.key)
+    return render_section(
+        request, proposal, spec, **kwargs, **(list_context(proposal) if list_context else {})
+    )
+
+
+@applicant_login_required
+@require_http_methods(["GET", "POST"])
+def proposal_section(request, pk: int, section: str):
+    spec = SECTIONS_BY_KEY.get(section)
+    if spec is None:
+        raise Http404("No such section.")
+    proposal = visible_proposal(request, pk)
+    if not request.user.has_perm("applications.change_proposal", proposal):
+        if request.method == "POST":
+            raise PermissionDenied("This proposal cannot be edited.")
+        return locked_redirect(request, proposal)
+    goto = request.POST.get("goto", "") if request.method == "POST" else ""
+    if spec.form_class is None:
+        # Team, requests and attachments save through their own forms; navigating just moves.
+        if request.method == "POST":
+            return redirect(section_url(proposal, goto if goto in SECTIONS_BY_KEY else section))
+        return _render_section_page(request, proposal, spec)
+    form = spec.form_class(request.POST if request.method == "POST" else None, proposal=proposal)
+    if request.method == "GET":
+        return _render_section_page(request, proposal, spec, form=form)
+    outcome = _save_section(request, proposal, form)
+    if outcome.conflict is not None:
+        return _render_section_page(
+            request, outcome.proposal, spec, form=form, conflict=outcome.conflict, status=409
+        )
+    if form.errors:
+        messages.error(
+            request,
+            "Some fields need your attention; the others were saved. Nothing you typed is lost.",
+        )
+        return _render_section_page(request, outcome.proposal, spec, form=form)
+    if goto in SECTIONS_BY_KEY:
+        return redirect(section_url(proposal, goto))
+    if goto == "submit":
+        return redirect("applications:proposal_submit", pk=proposal.pk)
+    messages.success(request, f"Saved at {outcome.saved_at}.")
+    return redirect(section_url(proposal, section))
+
+
+@applicant_login_required
+@require_POST
+def proposal_autosave(request, pk: int, section: str):
+    """htmx: save a section as the applicant types; answer with the save status, the new version
+    and each field's errors (swapped out of band, so the inputs and the cursor stay put)."""
+    spec = SECTIONS_BY_KEY.get(section)
+    if spec is None or spec.form_class is None:
+        raise Http404("No such section.")
+    proposal = visible_proposal(request, pk)
+    if not request.user.has_perm("applications.change_proposal", proposal):
+        return render(
+            request,
+            "applications/proposals/_save_status.html",
+            {
+                "state": "locked",
+                "message": f"Not saved: this proposal is {proposal.get_status_display().lower()} "
+                "and can no longer be edited.",
+            },
+            status=403,
+        )
+    form = spec.form_class(request.POST, proposal=proposal)
+    outcome = _save_section(request, proposal, form)
+    if outcome.conflict is not None:
+        state = "conflict"
+    elif form.errors:
+        state = "errors"
+    else:
+        state = "saved"
+    nav, percent = navigation(outcome.proposal, section)
+    return render(
+        request,
+        "applications/proposals/_save_status.html",
+        {
+            "state": state,
+            "outcome": outcome,
+            "form": form,
+            "proposal": outcome.proposal,
+            "conflict": conflict_context(outcome.conflict),
+            "nav": nav,
+            "percent_complete": percent,
+            "section_key": section,
+            "oob": True,
+        },
+        status=409 if state == "conflict" else 200,
+    )
