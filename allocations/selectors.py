@@ -34,7 +34,8 @@ def capacity_pools_of(*, centre: Centre) -> QuerySet[CapacityPool]:
     return (
         CapacityPool.objects.filter(partition__centre=centre)
         .select_related("partition__centre")
-        .order_by("-starts_on", "partition__system_name", "partition__name", "pk")
+        # Partition first: the centre page groups the pools by partition.
+        .order_by("partition__system_name", "partition__name", "partition_id", "-starts_on", "pk")
     )
 
 

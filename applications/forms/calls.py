@@ -230,6 +230,9 @@ class CutOffScheduleForm(forms.Form):
     )
 
     def __init__(self, *args, call: Call, **kwargs):
+        # Shown beside the single cut-off form, which has a `timezone` field too: distinct ids
+        # keep each label tied to its own input.
+        kwargs.setdefault("auto_id", "id_schedule_%s")
         super().__init__(*args, **kwargs)
         self.call = call
         self.fields["timezone"].initial = call.display_timezone
@@ -381,7 +384,8 @@ SUBMITTED_STATUSES = [(value, label) for value, label in ProposalStatus.choices 
 
 
 class SubmittedProposalFilter(django_filters.FilterSet):
-    """Filters of the officer's list of submitted proposals."""
+    """Filters of the officer's list of submitted proposals. One cut-off's proposals all share
+    the call's mode, so that list is built with `by_mode=False` and offers no mode filter."""
 
     mode = django_filters.ChoiceFilter(
         field_name="call__mode", choices=AccessMode.choices, label="Mode", empty_label="Any mode"
@@ -402,8 +406,11 @@ class SubmittedProposalFilter(django_filters.FilterSet):
         choices=SUBMITTED_STATUSES, label="Status", empty_label="Any status"
     )
 
-    def __init__(self, *args, partitions=None, **kwargs):
+    def __init__(self, *args, partitions=None, by_mode: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
+        if not by_mode:
+            # Dropped before the form is built, so a stray ?mode= is ignored too.
+            del self.filters["mode"]
         if partitions is not None:
             self.filters["partition"].queryset = partitions
         self.form.fields["partition"].label_from_instance = partition_label

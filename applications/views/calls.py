@@ -407,6 +407,7 @@ def _proposal_list(request, *, cutoff: CutOff | None):
         request.GET or None,
         queryset=selectors.proposals_submitted(cutoff=cutoff),
         partitions=partitions,
+        by_mode=cutoff is None,
     )
     page = Paginator(filterset.qs, OFFICER_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()

@@ -235,10 +235,17 @@ def membership_remove(*, membership: Membership, by: User) -> None:
         .exclude(pk=membership.pk)
         .exists()
     ):
-        raise ValidationError(
-            "The last owner cannot be removed: make another member an owner first.",
-            code="last_owner",
-        )
+        if by.pk == membership.user_id:
+            # The owner clicked "Leave": say so in their terms, and who can unblock it (roles
+            # are changed by the portal's administrators, not on the organisation page).
+            message = (
+                f"You are the last owner of {organisation}, so you cannot leave it: an "
+                "organisation always keeps an owner. Ask the portal's administrators to make "
+                "another member an owner first."
+            )
+        else:
+            message = "The last owner cannot be removed: make another member an owner first."
+        raise ValidationError(message, code="last_owner")
     removed_email = membership.user.email
     membership.delete()
     activity_record(

@@ -191,6 +191,35 @@ def test_capacity_pools_show_to_the_centres_staff_only(client):
 
 
 @pytest.mark.django_db
+def test_capacity_pools_are_grouped_by_partition_with_the_unit(client):
+    import re
+
+    admin = CentreMembershipFactory(administrator=True)
+    gpu = PartitionFactory(centre=admin.centre, system_name="Booster", name="ACC")
+    cpu = PartitionFactory(centre=admin.centre, system_name="Cluster", name="GPP", cpu=True)
+    # Created interleaved: the page still shows each partition's pools together.
+    CapacityPoolFactory(partition=gpu, label="Fast Lane 2026-05", hours=Decimal("250000"))
+    CapacityPoolFactory(partition=cpu, label="Playground 2026-05", hours=Decimal("3000000"))
+    CapacityPoolFactory(partition=gpu, label="Fast Lane 2026-06", hours=Decimal("120000"))
+    client.force_login(admin.user)
+    page = client.get(reverse("allocations:centre_detail", kwargs={"pk": admin.centre_id}))
+    text = page.content.decode()
+
+    def group(partition) -> str:
+        found = re.search(rf'<section[^>]*id="pools-{partition.pk}".*?</section>', text, re.S)
+        assert found, f"no pool group for {partition}"
+        return found.group(0)
+
+    booster, cluster = group(gpu), group(cpu)
+    assert "Booster ACC" in booster and "in GPU-hours" in booster
+    assert "Fast Lane 2026-05" in booster and "Fast Lane 2026-06" in booster
+    assert "Playground" not in booster
+    assert "Cluster GPP" in cluster and "in core-hours" in cluster
+    assert "3,000,000 core-hours" in cluster
+    assert "Fast Lane" not in cluster
+
+
+@pytest.mark.django_db
 def test_centre_staff_without_totp_are_sent_to_set_it_up(client):
     admin = CentreMembershipFactory(administrator=True, mfa=False)
     client.force_login(admin.user)

@@ -1,5 +1,6 @@
 """Programme officers set up calls in the portal; nobody else reaches these pages."""
 
+import re
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -213,6 +214,17 @@ def test_generating_a_continuous_schedule_from_the_page(officer_client):
     assert "between 1 and 28" in response.context["schedule_form"].errors["days_of_month"][0]
     setup = officer_client.get(reverse("applications:officer_call_setup", args=[call.pk]))
     assert "15 Jan 2027, 10:00 CET (Europe/Brussels)" in setup.content.decode()
+
+
+def test_each_time_zone_label_on_the_setup_page_names_its_own_field(officer_client):
+    """The single cut-off form and the schedule form both ask for a zone; with one id between
+    them, the schedule's label would point at the other form's select."""
+    call = CallFactory()
+    page = officer_client.get(reverse("applications:officer_call_setup", args=[call.pk]))
+    html = page.content.decode()
+    ids = re.findall(r'\bid="([^"]+)"', html)
+    assert sorted({i for i in ids if ids.count(i) > 1}) == []
+    assert 'for="id_schedule_timezone"' in html and 'id="id_schedule_timezone"' in html
 
 
 def test_cutoffs_are_shown_in_the_viewers_zone_with_the_zone_named(client):

@@ -103,7 +103,7 @@ def test_demand_per_partition_is_aggregated_against_the_pool(officer_client, cut
     assert "113 % — oversubscribed" in page
 
 
-def test_filters_by_partition_country_status_and_mode(officer_client, cutoff_setup):
+def test_filters_by_partition_country_and_status(officer_client, cutoff_setup):
     cutoff, mn5, lumi = cutoff_setup
     german = _submitted(cutoff, country="DE", requests=[(mn5, 20_000)])
     french = _submitted(
@@ -117,8 +117,20 @@ def test_filters_by_partition_country_status_and_mode(officer_client, cutoff_set
     assert listed(partition=lumi.partition_id) == {french}
     assert listed(country="DE") == {german}
     assert listed(status="eligible") == {french}
-    assert listed(mode="fast_lane") == {german, french}
-    assert listed(mode="large_scale") == set()
+
+
+def test_cutoff_view_offers_no_mode_filter(officer_client, cutoff_setup):
+    """Every proposal of a cut-off shares the call's mode: a mode filter there would do nothing."""
+    cutoff, mn5, _ = cutoff_setup
+    german = _submitted(cutoff, country="DE", requests=[(mn5, 20_000)])
+    response = officer_client.get(_url(cutoff, mode="large_scale"))
+    page = response.content.decode()
+    assert 'name="mode"' not in page
+    assert "Any mode" not in page
+    assert 'name="country"' in page
+    assert set(response.context["proposals"]) == {german}  # a stray ?mode= is ignored
+    everything = officer_client.get(reverse("applications:officer_proposals")).content.decode()
+    assert 'name="mode"' in everything and "Any mode" in everything
 
 
 def test_list_is_paginated(officer_client, cutoff_setup):

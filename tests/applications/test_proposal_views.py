@@ -3,6 +3,7 @@ estimator, uploads, submit and withdraw — as an applicant sees them."""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -119,6 +120,23 @@ def test_autosave_saves_and_reports_the_time_and_new_version(client, applicant, 
     assert draft.title == "Speech model for Baltic languages"
     assert "Saved at" in body
     assert f'id="proposal-version" value="{draft.version}" hx-swap-oob="true"' in body
+
+
+def test_autosave_also_updates_the_short_completeness_line_out_of_band(client, applicant, draft):
+    """On phones the short "Complete: N %" line sits above the section; it must follow the
+    section list when an autosave changes the figure."""
+    short = re.compile(r'<p id="completeness-short"[^>]*>Complete: <strong>(\d+)%</strong>', re.S)
+    before = int(short.search(client.get(section_url(draft, "summary")).content.decode())[1])
+
+    response = client.post(autosave_url(draft, "summary"), summary_data(draft), **HTMX)
+
+    body = response.content.decode()
+    fragment = re.search(r'<p id="completeness-short"[^>]*>', body)
+    assert fragment, "no short completeness line in the autosave response"
+    assert 'hx-swap-oob="true"' in fragment[0]
+    after = int(short.search(body)[1])
+    assert after == response.context["percent_complete"] > before
+    assert f"<span>Complete: <strong>{after}%</strong></span>" in body  # the section list agrees
 
 
 def test_every_section_saves(client, applicant, draft):

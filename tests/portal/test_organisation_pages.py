@@ -159,7 +159,23 @@ def test_last_owner_is_told_they_cannot_leave(client, organisation, owner):
     client.force_login(owner)
     url = reverse("portal:membership_remove", args=[organisation.pk, owner.memberships.get().pk])
     response = client.post(url, follow=True)
-    assert "The last owner cannot be removed" in response.content.decode()
+    assert response.status_code == 200
+    assert response.redirect_chain[-1][0] == reverse(
+        "portal:organisation_detail", args=[organisation.pk]
+    )
+    page = response.content.decode()
+    assert f"You are the last owner of {organisation}, so you cannot leave it" in page
+    assert 'role="alert"' in page  # shown as an error, not a silent no-op
+    assert organisation.memberships.filter(user=owner, role=Membership.Role.OWNER).exists()
+
+
+def test_last_owner_may_leave_once_someone_else_owns_it_too(client, organisation, owner):
+    MembershipFactory(organisation=organisation, role=Membership.Role.OWNER)
+    client.force_login(owner)
+    url = reverse("portal:membership_remove", args=[organisation.pk, owner.memberships.get().pk])
+    response = client.post(url, follow=True)
+    assert f"You left {organisation}." in response.content.decode()
+    assert not organisation.memberships.filter(user=owner).exists()
 
 
 def test_invitation_link_lets_the_matching_user_join(client, organisation, owner):
