@@ -63,5 +63,8 @@ rules.add_perm("portal.view_organisation", is_organisation_member)
 rules.add_perm("portal.change_organisation", is_organisation_owner)
 rules.add_perm("portal.invite_member", is_organisation_owner)
 rules.add_perm("portal.revoke_invitation", is_invitation_owner)
+rules.add_perm("portal.resend_invitation", is_invitation_owner)
+# Only owners change roles; the service keeps at least one owner.
+rules.add_perm("portal.change_member_role", is_owner_of_membership_organisation)
 # Owners remove members; anyone may leave an organisation (the last owner is kept by the service).
 rules.add_perm("portal.remove_member", is_owner_of_membership_organisation | is_own_membership)

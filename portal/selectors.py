@@ -48,9 +48,11 @@ def invitations_pending_for(*, user: User) -> QuerySet[Invitation]:
     proves nothing: it must not reveal who invites it, nor the invitation's link."""
     if not user.is_authenticated:
         return Invitation.objects.none()
-    return Invitation.objects.filter(
-        status=Invitation.Status.PENDING, email__in=verified_emails_of(user=user)
-    ).select_related("organisation", "invited_by")
+    return (
+        Invitation.objects.open()  # an expired one cannot be accepted, so it is not offered
+        .filter(email__in=verified_emails_of(user=user))
+        .select_related("organisation", "invited_by")
+    )
 
 
 def notifications_for(*, user: User) -> QuerySet[Notification]:

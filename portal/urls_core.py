@@ -22,6 +22,16 @@ urlpatterns = [
         name="invitation_revoke",
     ),
     path(
+        "organisations/<int:pk>/invitations/<int:invitation_pk>/resend/",
+        views.invitation_resend,
+        name="invitation_resend",
+    ),
+    path(
+        "organisations/<int:pk>/members/<int:membership_pk>/role/",
+        views.membership_change_role,
+        name="membership_change_role",
+    ),
+    path(
         "organisations/<int:pk>/members/<int:membership_pk>/remove/",
         views.membership_remove,
         name="membership_remove",

@@ -11,6 +11,7 @@ from django.http import HttpResponseServerError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import loader
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.views.decorators.http import require_POST
 
 from portal import selectors
@@ -79,6 +80,8 @@ def _detail_context(request, organisation, invitation_form=None) -> dict:
     return {
         "organisation": organisation,
         "memberships": memberships,
+        # "Make member" is offered only while someone else would still own the organisation.
+        "owner_count": sum(m.role == Membership.Role.OWNER for m in memberships),
         "pending_invitations": organisation.pending_invitations,
         "can_change": user.has_perm("portal.change_organisation", organisation),
         "can_invite": user.has_perm("portal.invite_member", organisation),
@@ -156,6 +159,48 @@ def invitation_revoke(request, pk: int, invitation_pk: int):
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, f"The invitation to {invitation.email} was revoked.")
+    return redirect("portal:organisation_detail", pk=organisation.pk)
+
+
+@login_required
+@require_POST
+def invitation_resend(request, pk: int, invitation_pk: int):
+    organisation = _organisation_for(request, pk)
+    invitation = get_object_or_404(Invitation, pk=invitation_pk, organisation=organisation)
+    try:
+        invitation = organisation_services.invitation_resend(invitation=invitation, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            f"The invitation to {invitation.email} was sent again; it is valid until "
+            f"{date_format(timezone.localtime(invitation.expires_at), 'j F Y')}.",
+        )
+    return redirect("portal:organisation_detail", pk=organisation.pk)
+
+
+@login_required
+@require_POST
+def membership_change_role(request, pk: int, membership_pk: int):
+    organisation = _organisation_for(request, pk)
+    membership = get_object_or_404(
+        Membership.objects.select_related("user"), pk=membership_pk, organisation=organisation
+    )
+    try:
+        membership = organisation_services.membership_change_role(
+            membership=membership, role=request.POST.get("role", ""), by=request.user
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        who = (
+            "You are"
+            if membership.user_id == request.user.pk
+            else f"{membership.user.display_name} is"
+        )
+        role = "an owner" if membership.role == Membership.Role.OWNER else "a member (not an owner)"
+        messages.success(request, f"{who} now {role} of {organisation}.")
     return redirect("portal:organisation_detail", pk=organisation.pk)
 
 

@@ -1,11 +1,13 @@
 import uuid
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from portal.countries import COUNTRY_CHOICES, PARTICIPATING_COUNTRIES
 from portal.validators import (
@@ -164,8 +166,28 @@ class Membership(models.Model):
         return f"{self.user} in {self.organisation} ({self.role})"
 
 
+def invitation_valid_for() -> timedelta:
+    return timedelta(days=settings.PORTAL_INVITATION_VALID_DAYS)
+
+
+class InvitationQuerySet(models.QuerySet):
+    def unexpired(self) -> "InvitationQuerySet":
+        """Invitations still inside their validity window (counted from the last sending)."""
+        return self.alias(_sent_at=Coalesce("renewed_at", "created_at")).filter(
+            _sent_at__gt=timezone.now() - invitation_valid_for()
+        )
+
+    def open(self) -> "InvitationQuerySet":
+        """Pending and not expired: the ones that can still be accepted."""
+        return self.filter(status=Invitation.Status.PENDING).unexpired()
+
+
 class Invitation(models.Model):
-    """An owner invites someone by email; they join when they sign up or log in with that email."""
+    """An owner invites someone by email; they join when they sign up or log in with that email.
+
+    An invitation is valid for PORTAL_INVITATION_VALID_DAYS after it was last sent. Expiry is
+    worked out when read (no job flips a status): an expired invitation stays "pending" in the
+    database until the owner re-sends or revokes it."""
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -189,7 +211,11 @@ class Invitation(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set when an owner re-sends the invitation: its validity restarts from then.
+    renewed_at = models.DateTimeField(null=True, blank=True)
     accepted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -203,3 +229,17 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email} to {self.organisation} ({self.status})"
+
+    @property
+    def sent_at(self) -> datetime:
+        return self.renewed_at or self.created_at
+
+    @property
+    def expires_at(self) -> datetime:
+        return self.sent_at + invitation_valid_for()
+
+    @property
+    def is_expired(self) -> bool:
+        """A pending invitation past its validity. Accepted or revoked ones never count as
+        expired: their status already says what happened."""
+        return self.status == self.Status.PENDING and timezone.now() >= self.expires_at

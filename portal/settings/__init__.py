@@ -232,6 +232,9 @@ MFA_TOTP_ISSUER = "Compute Access Portal"
 # Staff (programme officers, reviewers, centre staff, admins) must enable TOTP before they reach
 # staff pages. On by default and in production; the demo turns it off so a newcomer can look around.
 PORTAL_STAFF_MFA_REQUIRED = env.bool("PORTAL_STAFF_MFA_REQUIRED", default=True)
+# An invitation to join an organisation can be accepted for this many days after it was (last)
+# sent; the owner re-sends it after that.
+PORTAL_INVITATION_VALID_DAYS = env.int("PORTAL_INVITATION_VALID_DAYS", default=14)
 
 # --- API -----------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
