@@ -7,8 +7,9 @@ BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 # Tests in parallel; `make test PYTEST_ARGS="-x tests/portal"` to narrow down.
 PYTEST_ARGS ?= -n auto
-# The bench builds its data in its own database unless told otherwise.
-BENCH_DATABASE_URL ?= sqlite:///$(CURDIR)/var/bench.sqlite3
+# The bench runs in the configured database (DATABASE_URL), else in a SQLite file of its own. Its
+# data is rolled back at the end, and it refuses a database that already has users.
+BENCH_DATABASE_URL ?= $(or $(DATABASE_URL),sqlite:///$(CURDIR)/var/bench.sqlite3)
 BENCH_ARGS ?=
 
 .PHONY: demo serve test bench lint format check worker beat ci clean

@@ -61,24 +61,36 @@ class CutOffPoolAdmin(admin.ModelAdmin):
 
 
 # --- Proposals --------------------------------------------------------------------------------
-# Read-mostly: applicants edit through the portal, whose services check state and permission.
+# Read-only: applicants edit drafts through the portal, whose services check state, permission
+# and versions and write the activity log; nobody edits a submitted proposal, not even here.
 # The admin shows everything and offers one repair: queue a failed proposal PDF again.
 
 
-class TeamMemberInline(admin.TabularInline):
+class ReadOnlyAdminMixin:
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class TeamMemberInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = TeamMember
     extra = 0
     fields = ("user", "role", "expertise", "cv")
     raw_id_fields = ("user",)
 
 
-class ResourceRequestInline(admin.TabularInline):
+class ResourceRequestInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = ResourceRequest
     extra = 0
     fields = ("offered_partition", "hours", "job_size", "storage_tb", "duration_months")
 
 
-class AttachmentInline(admin.TabularInline):
+class AttachmentInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = Attachment
     extra = 0
     fields = ("kind", "original_name", "size_bytes", "uploaded_by", "uploaded_at")
@@ -87,7 +99,7 @@ class AttachmentInline(admin.TabularInline):
 
 
 @admin.register(Proposal)
-class ProposalAdmin(admin.ModelAdmin):
+class ProposalAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         "__str__",
         "organisation",

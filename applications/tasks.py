@@ -15,7 +15,7 @@ def render_proposal_pdf(self, proposal_id: int) -> str:
     is visible while the task retries; the submission itself is never undone.
     """
     from applications.models import Proposal
-    from applications.services.proposals import proposal_pdf_render
+    from applications.services.proposals import proposal_pdf_given_up, proposal_pdf_render
 
     try:
         proposal = proposal_pdf_render(proposal_id=proposal_id)
@@ -26,9 +26,10 @@ def render_proposal_pdf(self, proposal_id: int) -> str:
             Proposal.objects.filter(pk=proposal_id).values_list("pdf_attempts", flat=True).first()
             or 0
         )
-        if attempts >= getattr(settings, "PROPOSAL_PDF_MAX_ATTEMPTS", 5):
+        if attempts >= settings.PROPOSAL_PDF_MAX_ATTEMPTS:
+            proposal_pdf_given_up(proposal_id=proposal_id)
             return "failed"
-        backoff = getattr(settings, "PROPOSAL_PDF_RETRY_BACKOFF_SECONDS", 30)
+        backoff = settings.PROPOSAL_PDF_RETRY_BACKOFF_SECONDS
         countdown = min(backoff * (2 ** max(attempts - 1, 0)), 3600)
         raise self.retry(exc=exc, countdown=countdown) from exc
     return proposal.pdf_status
@@ -36,7 +37,7 @@ def render_proposal_pdf(self, proposal_id: int) -> str:
 
 @shared_task
 def requeue_pending_proposal_pdfs() -> int:
-    """Re-queue PDFs left pending (broker down at submission) or failed for good earlier."""
+    """Re-queue PDFs left pending (broker down at submission) or given up by their task."""
     from applications.services.proposals import proposal_pdfs_requeue_stale
 
     return proposal_pdfs_requeue_stale()

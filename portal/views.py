@@ -4,7 +4,6 @@ Views are thin: they read through selectors, write through services and ask the 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponseServerError
@@ -15,6 +14,7 @@ from django.utils.formats import date_format
 from django.views.decorators.http import require_POST
 
 from portal import selectors
+from portal.auth import login_required
 from portal.forms import InvitationForm, OrganisationForm, ProfileForm
 from portal.models import Invitation, Membership, Notification
 from portal.rules import prime_membership_roles

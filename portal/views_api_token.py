@@ -1,13 +1,13 @@
 """The API token page: a user gets, replaces or revokes the token their scripts use."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from rest_framework.authtoken.models import Token
 
+from portal.auth import login_required
 from portal.services.api_tokens import api_token_issue, api_token_revoke
 
 

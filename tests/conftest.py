@@ -82,11 +82,24 @@ def browser():
 
 @pytest.fixture
 def page(browser, live_server):
+    """A fresh browser context on the live server. The portal must work offline (no CDN): any
+    request that leaves the live server is refused and fails the test."""
     context = browser.new_context(base_url=live_server.url, timezone_id="Europe/Brussels")
     context.set_default_timeout(15_000)
+    outside: list[str] = []
+
+    def only_the_portal(route):
+        if route.request.url.startswith(live_server.url):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", only_the_portal)
     pg = context.new_page()
     yield pg
     context.close()
+    assert outside == [], f"the page asked for something outside the portal: {outside}"
 
 
 @pytest.fixture(autouse=True)

@@ -1,6 +1,6 @@
 """Turn the errors raised by applications.services into API responses.
 
-Services raise Django's ValidationError (a message dict keyed by field) and ProposalConflict when an
+Services raise Django's ValidationError (a message dict keyed by field) and EditConflict when an
 edit is based on a stale version; the API answers 400 with the same field errors, or 409.
 """
 
@@ -16,12 +16,12 @@ from rest_framework import serializers, status
 from rest_framework.exceptions import APIException
 from rest_framework.settings import api_settings
 
-from applications.services.proposals import ProposalConflict
+from applications.services.proposals import EditConflict
 
 
-class EditConflict(APIException):
+class ConflictResponse(APIException):
     status_code = status.HTTP_409_CONFLICT
-    default_detail = "Someone else changed this proposal since you loaded it."
+    default_detail = "Someone else changed this since you loaded it."
     default_code = "conflict"
 
     def __init__(self, body: dict):
@@ -39,12 +39,12 @@ def field_errors(exc: DjangoValidationError) -> dict[str, list[str]]:
     }
 
 
-def conflict_body(exc: ProposalConflict) -> dict:
+def conflict_body(exc: EditConflict) -> dict:
     """The message plus who saved the newer version and when, so the caller can reload and merge."""
     changed_by = getattr(exc, "changed_by", None)
     changed_at = getattr(exc, "changed_at", None)
     return {
-        "detail": " ".join(exc.messages) or EditConflict.default_detail,
+        "detail": " ".join(exc.messages) or ConflictResponse.default_detail,
         "current_version": getattr(exc, "current_version", None),
         "changed_by": changed_by.display_name if changed_by is not None else None,
         "changed_at": (
@@ -59,7 +59,7 @@ def conflict_body(exc: ProposalConflict) -> dict:
 def service_errors() -> Iterator[None]:
     try:
         yield
-    except ProposalConflict as exc:
-        raise EditConflict(conflict_body(exc)) from exc
+    except EditConflict as exc:
+        raise ConflictResponse(conflict_body(exc)) from exc
     except DjangoValidationError as exc:
         raise serializers.ValidationError(field_errors(exc)) from exc

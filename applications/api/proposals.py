@@ -88,10 +88,23 @@ class ResourceRequestSerializer(APIModelSerializer):
         required=False,
         help_text='What the estimator was given: {"parameters", "tokens", "tflops"}.',
     )
+    version = serializers.IntegerField(
+        min_value=1,
+        required=False,
+        help_text="The request's version when it was loaded. Required to change a request; "
+        "a stale one gets 409. Ignored when adding one.",
+    )
+
+    def validate(self, attrs):
+        # Required even in a PATCH: without it a teammate's newer edit could be overwritten.
+        if self.instance is not None and "version" not in attrs:
+            raise serializers.ValidationError({"version": ["This field is required."]})
+        return attrs
 
     class Meta:
         model = ResourceRequest
         fields = [
+            "version",
             "id",
             "offered_partition",
             "partition",
@@ -226,7 +239,7 @@ CONFLICT_RESPONSE = OpenApiResponse(
             "changed_at": serializers.DateTimeField(required=False),
         },
     ),
-    description="The proposal changed since `version`; reload it and apply the edit again.",
+    description="It changed since `version`; reload it and apply the edit again.",
 )
 ERROR_RESPONSES = {
     400: OpenApiResponse(description="Field errors, keyed by field name."),
@@ -397,13 +410,13 @@ REQUEST_PATH_PARAMETER = OpenApiParameter(
         summary="Replace a resource request of a draft",
         tags=["resource requests"],
         parameters=[REQUEST_PATH_PARAMETER],
-        responses={200: ResourceRequestSerializer, **ERROR_RESPONSES},
+        responses={200: ResourceRequestSerializer, **ERROR_RESPONSES, 409: CONFLICT_RESPONSE},
     ),
     partial_update=extend_schema(
         summary="Change a resource request of a draft",
         tags=["resource requests"],
         parameters=[REQUEST_PATH_PARAMETER],
-        responses={200: ResourceRequestSerializer, **ERROR_RESPONSES},
+        responses={200: ResourceRequestSerializer, **ERROR_RESPONSES, 409: CONFLICT_RESPONSE},
     ),
     destroy=extend_schema(
         summary="Remove a resource request from a draft",
@@ -466,6 +479,7 @@ class ResourceRequestViewSet(viewsets.ModelViewSet):
                 justification=values.get("justification", ""),
                 estimator_inputs=values.get("estimator_inputs"),
                 resource_request=instance,
+                expected_version=values.get("version") if instance is not None else None,
             )
 
     def _respond(self, resource_request: ResourceRequest, code: int) -> Response:

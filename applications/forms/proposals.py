@@ -246,6 +246,8 @@ class TeamMemberForm(BootstrapMixin, forms.Form):
         required=False,
         widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}),
     )
+    # The member's version when the page was loaded (a stale save is refused, not applied).
+    version = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
     def __init__(self, *args, people, **kwargs):
         super().__init__(*args, **kwargs)
@@ -287,6 +289,8 @@ class ResourceRequestForm(BootstrapMixin, forms.Form):
     est_parameters = forms.IntegerField(required=False, widget=forms.HiddenInput)
     est_tokens = forms.IntegerField(required=False, widget=forms.HiddenInput)
     est_tflops = forms.DecimalField(required=False, widget=forms.HiddenInput)
+    # The request's version when the page was loaded (a stale save is refused, not applied).
+    version = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
     def __init__(
         self, *args, proposal: Proposal, resource_request: ResourceRequest | None = None, **kwargs
@@ -305,6 +309,7 @@ class ResourceRequestForm(BootstrapMixin, forms.Form):
                     "est_parameters": inputs.get("parameters"),
                     "est_tokens": inputs.get("tokens"),
                     "est_tflops": inputs.get("tflops"),
+                    "version": resource_request.version,
                 },
             )
             kwargs.setdefault("prefix", f"rr{resource_request.pk}")

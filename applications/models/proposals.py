@@ -178,6 +178,14 @@ class TeamMember(models.Model):
     expertise = models.CharField(max_length=300, blank=True)
     cv = models.FileField(upload_to=private_upload_path, blank=True)
 
+    # Teammates edit the same rows: a save based on an older version is refused (see the
+    # proposal's own version), and the conflict names who saved last and when.
+    version = models.PositiveIntegerField(default=1)
+    last_edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
     class Meta:
         ordering = ["proposal", "id"]
         constraints = [
@@ -205,6 +213,14 @@ class ResourceRequest(models.Model):
     justification = models.TextField()
     # What the estimator was given, kept for reviewers: {"parameters", "tokens", "tflops"}.
     estimator_inputs = models.JSONField(default=dict, blank=True)
+
+    # Teammates edit the same rows: a save based on an older version is refused (see the
+    # proposal's own version), and the conflict names who saved last and when.
+    version = models.PositiveIntegerField(default=1)
+    last_edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["proposal", "id"]

@@ -16,7 +16,8 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.utils import timezone
 
@@ -447,18 +448,30 @@ DASHBOARD_ORDER = (
 
 
 def _timelines(proposals: list[Proposal], per_proposal: int = 8) -> dict[int, list[TimelineEntry]]:
-    """The activity of many proposals in one query, newest first."""
+    """The newest `per_proposal` activities of each of many proposals, in one query: the rows are
+    numbered per proposal in the database, so a long history is never loaded to be dropped."""
     if not proposals:
         return {}
     content_type = ContentType.objects.get_for_model(Proposal)
-    rows = Activity.objects.filter(
-        content_type=content_type, object_id__in=[str(p.pk) for p in proposals]
-    ).order_by("-created_at", "-id")
+    rows = (
+        Activity.objects.filter(
+            content_type=content_type, object_id__in=[str(p.pk) for p in proposals]
+        )
+        .annotate(
+            newness=Window(
+                RowNumber(),
+                partition_by=[F("object_id")],
+                order_by=[F("created_at").desc(), F("id").desc()],
+            )
+        )
+        .filter(newness__lte=per_proposal)
+        .order_by("object_id", "newness")
+    )
     found: dict[int, list[TimelineEntry]] = defaultdict(list)
     for row in rows.only("object_id", "verb", "created_at"):
-        entries = found[int(row.object_id)]
-        if len(entries) < per_proposal:
-            entries.append(TimelineEntry(at=row.created_at, text=row.verb.capitalize()))
+        found[int(row.object_id)].append(
+            TimelineEntry(at=row.created_at, text=row.verb.capitalize())
+        )
     return found
 
 

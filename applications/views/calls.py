@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
@@ -29,6 +28,7 @@ from applications.selectors import calls as selectors
 from applications.services import calls as services
 from applications.views.service_errors import form_add_service_errors
 from applications.workflow import workflow_for
+from portal.auth import login_required
 
 OFFICER_PAGE_SIZE = 50
 

@@ -20,3 +20,11 @@ def form_add_service_errors(form, exc: ValidationError) -> None:
             form.add_error(name if name in form.fields else None, errors)
     else:
         form.add_error(None, exc.messages)
+
+
+def form_take_conflict(form, conflict) -> None:
+    """Show a stale-edit conflict on the form, keep what was typed, and base the form on the
+    stored version: saving it again is then a deliberate choice to replace the teammate's."""
+    form.add_error(None, conflict.messages)
+    form.data = form.data.copy()
+    form.data[form.add_prefix("version")] = str(conflict.current_version)

@@ -190,6 +190,8 @@ PORTAL_PERIODIC_TASKS = {
 PROPOSAL_ATTACHMENT_MAX_BYTES = env.int("PROPOSAL_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 PROPOSAL_PDF_MAX_ATTEMPTS = env.int("PROPOSAL_PDF_MAX_ATTEMPTS", default=5)
 PROPOSAL_PDF_RETRY_BACKOFF_SECONDS = env.int("PROPOSAL_PDF_RETRY_BACKOFF_SECONDS", default=30)
+# After the task gives up, the periodic sweep tries once more per run, up to this many attempts.
+PROPOSAL_PDF_SWEEP_MAX_ATTEMPTS = env.int("PROPOSAL_PDF_SWEEP_MAX_ATTEMPTS", default=15)
 
 # --- Email ---------------------------------------------------------------------------------------
 EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")

@@ -46,9 +46,22 @@ def test_seeded_partitions_carry_their_hardware_and_unit_of_account():
     assert (lumi.accelerators_per_node, lumi.devices_per_node) == (4, 8)
     assert lumi.hardware_summary == "4x AMD Instinct MI250X per node (8 GCDs), 64 cores"
     assert by_name["JUPITER", "Booster"].cores_per_node == 288
-    assert by_name["Karolina", "GPU"].accelerators_per_node == 8
-    assert by_name["Karolina", "GPU"].unit == Unit.NODE_HOURS
-    assert by_name["MeluXina", "GPU"].unit == Unit.NODE_HOURS
+    # Every seeded system with the hardware the issue names: centre, model, GPUs per node, unit.
+    expected = {
+        ("MareNostrum 5", "ACC"): ("BSC", "H100", 4, Unit.GPU_HOURS),
+        ("LUMI", "LUMI-G"): ("CSC", "MI250X", 4, Unit.GPU_HOURS),
+        ("Leonardo", "Booster"): ("CINECA", "A100 64 GB", 4, Unit.GPU_HOURS),
+        ("JUPITER", "Booster"): ("JSC", "GH200", 4, Unit.GPU_HOURS),
+        ("MeluXina", "GPU"): ("LuxProvide", "A100", 4, Unit.NODE_HOURS),
+        ("Karolina", "GPU"): ("IT4I", "A100", 8, Unit.NODE_HOURS),
+    }
+    for key, (centre, model, per_node, unit) in expected.items():
+        partition = by_name[key]
+        assert partition.centre.short_name == centre, key
+        assert model in partition.accelerator_model, key
+        assert (partition.kind, partition.accelerators_per_node) == (Partition.Kind.GPU, per_node)
+        assert partition.unit == unit, key
+    assert set(by_name) == {*expected, ("MareNostrum 5", "GPP")}
     gpp = by_name["MareNostrum 5", "GPP"]
     assert (gpp.kind, gpp.unit, gpp.cores_per_node) == (Partition.Kind.CPU, Unit.CORE_HOURS, 112)
     # Every GPU partition has an estimator default well below peak dense BF16.

@@ -137,7 +137,7 @@ def test_member_of_another_organisation_gets_404_everywhere():
             },
             format="json",
         ),
-        api.patch(f"{base}/requests/{request.pk}/", {"hours": 30000}, format="json"),
+        api.patch(f"{base}/requests/{request.pk}/", {"hours": 30000, "version": 1}, format="json"),
         api.delete(f"{base}/requests/{request.pk}/"),
     ]
 
@@ -309,7 +309,9 @@ def test_submitted_proposal_cannot_be_edited_through_the_api():
         },
         format="json",
     )
-    change = api.patch(f"{base}/requests/{request.pk}/", {"hours": 30000}, format="json")
+    change = api.patch(
+        f"{base}/requests/{request.pk}/", {"hours": 30000, "version": 1}, format="json"
+    )
     remove = api.delete(f"{base}/requests/{request.pk}/")
 
     assert [r.status_code for r in (edit, add, change, remove)] == [403] * 4
@@ -354,10 +356,12 @@ def test_add_change_and_remove_a_resource_request(draft_with_offer):
     assert created.json()["hours"] == 20000
     assert created.json()["unit"] == "gpu_hours"
 
-    changed = api.patch(f"{url}{request_id}/", {"hours": 30000}, format="json")
+    assert created.json()["version"] == 1
+    changed = api.patch(f"{url}{request_id}/", {"hours": 30000, "version": 1}, format="json")
     assert changed.status_code == 200, changed.json()
     assert changed.json()["hours"] == 30000
     assert changed.json()["job_size"] == 64  # untouched fields kept
+    assert changed.json()["version"] == 2
 
     listed = api.get(url).json()
     assert [r["id"] for r in listed] == [request_id]
@@ -365,6 +369,29 @@ def test_add_change_and_remove_a_resource_request(draft_with_offer):
 
     assert api.delete(f"{url}{request_id}/").status_code == 204
     assert not proposal.requests.exists()
+
+
+def test_a_stale_request_change_gets_409_naming_the_teammate(draft_with_offer):
+    proposal, offered, api = draft_with_offer
+    url = f"/api/v1/proposals/{proposal.pk}/requests/"
+    request_id = api.post(url, request_body(offered), format="json").json()["id"]
+    teammate = member_of(proposal.organisation, user__first_name="Bea", user__last_name="Tensor")
+    first = api_for(teammate).patch(
+        f"{url}{request_id}/", {"hours": 45000, "version": 1}, format="json"
+    )
+    assert first.status_code == 200
+
+    stale = api.patch(f"{url}{request_id}/", {"hours": 15000, "version": 1}, format="json")
+    assert stale.status_code == 409
+    body = stale.json()
+    assert body["current_version"] == 2
+    assert body["changed_by"] == "Bea Tensor"
+    assert "Bea Tensor saved the request for" in body["detail"]
+    assert ResourceRequest.objects.get(pk=request_id).hours == 45000
+
+    missing = api.patch(f"{url}{request_id}/", {"hours": 15000}, format="json")
+    assert missing.status_code == 400
+    assert missing.json() == {"version": ["This field is required."]}
 
 
 def test_a_draft_request_may_leave_the_justification_for_later(draft_with_offer):

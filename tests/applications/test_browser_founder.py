@@ -183,8 +183,10 @@ def test_founder_applies_over_two_sittings_and_gets_the_receipt(page, tmp_path, 
     page.get_by_role("link", name="Log in again").click()
     log_in(page)
     page.get_by_role("heading", name="Summary", exact=True).wait_for()
-    assert page.get_by_label("Abstract").input_value() == ABSTRACT + extra  # restored
+    # The notice appears once the page's script has put the text back (the heading may show
+    # before that script has run).
     page.get_by_text("We restored text you typed").wait_for()
+    assert page.get_by_label("Abstract").input_value() == ABSTRACT + extra  # restored
     wait_saved(page)
     proposal.refresh_from_db()
     assert proposal.abstract == ABSTRACT + extra
@@ -253,3 +255,45 @@ def test_founder_applies_over_two_sittings_and_gets_the_receipt(page, tmp_path, 
     page.get_by_role("link", name=f"Download {proposal.reference}.pdf").wait_for()
     page.goto(reverse("applications:proposal_section", args=[proposal.pk, "summary"]))
     page.get_by_text("can no longer be edited").wait_for()
+
+
+def test_a_request_saved_after_the_session_expired_is_restored_after_login(page, founder_and_call):
+    """The full-page Save of a resource request, with the session gone: the founder logs in
+    again, lands back on the requests page with what they typed, and saves it."""
+    founder, organisation, call, mn5 = founder_and_call
+    proposal = Proposal.objects.create(
+        call=call,
+        cutoff=call.cutoffs.get(),
+        organisation=organisation,
+        created_by=founder,
+        pi=founder,
+    )
+    request = proposal.requests.create(
+        offered_partition=mn5, hours=20000, job_size=64, duration_months=3, justification="Old."
+    )
+    page.goto(reverse("applications:proposal_section", args=[proposal.pk, "resources"]))
+    log_in(page)
+    card = page.locator(f"#request-{request.pk}")
+    card.get_by_label("Justification").wait_for()
+
+    page.context.clear_cookies(name="sessionid")
+    card.get_by_label("Justification").fill("Three ablation runs on 64 GPUs, then the main run.")
+    card.locator(f"#id_rr{request.pk}-hours").fill("30000")
+    card.get_by_role("button", name="Save request").click()
+
+    # The login page, then back to the requests page (not to the endpoint that saves).
+    page.locator("input[name=login]").wait_for()
+    log_in(page)
+    page.get_by_role("heading", name="Resource requests").wait_for()
+    page.get_by_text("We restored text you typed").wait_for()
+    card = page.locator(f"#request-{request.pk}")
+    assert card.get_by_label("Justification").input_value().startswith("Three ablation runs")
+    assert card.locator(f"#id_rr{request.pk}-hours").input_value() == "30000"
+    request.refresh_from_db()
+    assert request.justification == "Old."  # nothing was saved without a session
+
+    card.get_by_role("button", name="Save request").click()
+    page.get_by_text("Saved the request for MareNostrum 5 ACC (BSC).").wait_for()
+    request.refresh_from_db()
+    assert (request.hours, request.version) == (30000, 2)
+    assert request.justification.startswith("Three ablation runs")

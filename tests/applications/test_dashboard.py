@@ -131,3 +131,22 @@ def test_query_count_is_the_same_for_1_and_50_proposals(client, django_capture_o
     lots = _count_queries(client)
 
     assert lots == few
+
+
+def test_each_timeline_keeps_the_newest_entries_and_loads_only_those():
+    from applications.selectors.proposals import _timelines
+    from portal.services.activity import activity_record
+
+    busy, quiet = ProposalFactory(), ProposalFactory()
+    for n in range(30):
+        activity_record(actor=None, verb=f"step {n:02d}", target=busy)
+    activity_record(actor=None, verb="only step", target=quiet)
+
+    with CaptureQueriesContext(connection) as queries:
+        timelines = _timelines([busy, quiet], per_proposal=8)
+    assert len(queries) <= 2  # the content type may be looked up once
+    assert "ROW_NUMBER" in queries[-1]["sql"].upper()  # the database drops the older rows
+    busy_steps = [e.text for e in timelines[busy.pk] if e.text.startswith("Step")]
+    assert busy_steps == [f"Step {n:02d}" for n in range(29, 21, -1)]  # newest first
+    assert [e.text for e in timelines[quiet.pk]][-1] == "Only step"
+    assert len(timelines[busy.pk]) == 8

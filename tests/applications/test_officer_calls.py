@@ -10,6 +10,7 @@ from django.urls import reverse
 from allocations.units import Unit
 from applications.models import Call, CutOff
 from applications.modes import AccessMode
+from portal.models import Activity
 from tests.factories import (
     CallFactory,
     CallPartitionFactory,
@@ -314,3 +315,62 @@ def test_publish_and_unpublish_from_the_setup_page(officer_client):
     officer_client.post(url, {"action": "unpublish"})
     call.refresh_from_db()
     assert not call.is_published
+
+
+def test_an_officer_changes_an_offered_partitions_limits(officer_client):
+    offered = CallPartitionFactory(
+        call=CallFactory(mode=AccessMode.FAST_LANE), min_hours=10_000, max_hours=50_000
+    )
+    url = reverse("applications:officer_partition_edit", args=[offered.pk])
+    form = {
+        "min_hours": "15000",
+        "max_hours": "12000",
+        "pool_hours_per_cutoff": "200000",
+        "sustained_tflops_per_accelerator": "350",
+    }
+    response = officer_client.post(url, form)
+    assert response.status_code == 200
+    assert response.context["form"].errors["max_hours"] == [
+        "The maximum must be at least the minimum."
+    ]
+    assert 'value="15000"' in response.content.decode()  # what was typed stays
+
+    response = officer_client.post(url, {**form, "max_hours": "40000"})
+    assert response.status_code == 302
+    offered.refresh_from_db()
+    assert (offered.min_hours, offered.max_hours) == (Decimal(15_000), Decimal(40_000))
+    assert offered.pool_hours_per_cutoff == Decimal(200_000)
+    assert offered.sustained_tflops_per_accelerator == Decimal(350)
+    logged = Activity.objects.get(verb="offered_partition.updated")
+    assert (logged.object_id, logged.data["max"]) == (str(offered.call_id), "40000")
+
+
+def test_an_officer_edits_and_deletes_a_criterion(officer_client):
+    call = CallFactory(is_published=True)
+    kept = EvaluationCriterionFactory(call=call, name="Excellence")
+    edited = EvaluationCriterionFactory(call=call, name="Impact")
+    url = reverse("applications:officer_criterion_edit", args=[edited.pk])
+    form = {
+        "name": "Innovation and impact",
+        "description": "Market potential in Europe.",
+        "weight": "2",
+        "scale_min": "0",
+        "scale_max": "5",
+        "threshold": "3.5",
+    }
+    assert officer_client.post(url, {**form, "scale_max": "0"}).status_code == 200
+    assert officer_client.post(url, form).status_code == 302
+    edited.refresh_from_db()
+    assert (edited.name, edited.weight, edited.threshold) == (
+        "Innovation and impact",
+        Decimal(2),
+        Decimal("3.5"),
+    )
+
+    delete = "applications:officer_criterion_delete"
+    assert officer_client.post(reverse(delete, args=[edited.pk])).status_code == 302
+    assert list(call.criteria.values_list("name", flat=True)) == ["Excellence"]
+    # A published call keeps at least one criterion.
+    response = officer_client.post(reverse(delete, args=[kept.pk]), follow=True)
+    assert "keeps at least one criterion" in response.content.decode()
+    assert call.criteria.count() == 1

@@ -95,17 +95,58 @@ def test_a_render_failure_leaves_the_proposal_submitted_and_the_failure_visible(
     assert proposal.pdf_attempts == 3  # retried up to the limit, then left failed
     assert "Pango is not installed" in proposal.pdf_error
     assert not proposal.pdf
-    assert not Notification.objects.filter(template="proposal_receipt").exists()
+    # The task gave up: that is logged, and the team is not left without a receipt.
+    failed = Activity.objects.get(verb="proposal PDF failed")
+    assert failed.data["attempts"] == 3 and "Pango" in failed.data["error"]
+    (receipt,) = [m for m in mailoutbox if proposal.reference in m.subject]
+    assert receipt.attachments == []
+    assert "could not be prepared yet" in receipt.body
+    assert "safe and complete" in receipt.alternatives[0][0]
 
-    # Once rendering works again, a retry renders it and the receipt goes out.
+    # Once rendering works again, a retry renders it and the receipt with the PDF goes out.
     monkeypatch.undo()
     with django_capture_on_commit_callbacks(execute=True):
         proposal_pdf_retry(proposal=proposal)
     proposal.refresh_from_db()
     assert proposal.pdf_status == PdfStatus.READY
     assert proposal.pdf_error == ""
-    assert any(proposal.reference in m.subject for m in mailoutbox)
+    with_pdf = [m for m in mailoutbox if proposal.reference in m.subject and m.attachments]
+    assert len(with_pdf) == 1 and "is attached as a PDF" in with_pdf[0].body
     assert Activity.objects.filter(verb="rendered proposal PDF").exists()
+
+
+def test_the_sweeper_tries_a_given_up_pdf_again_a_bounded_number_of_times(
+    django_capture_on_commit_callbacks, monkeypatch, settings, client
+):
+    settings.PROPOSAL_PDF_MAX_ATTEMPTS = 2
+    settings.PROPOSAL_PDF_SWEEP_MAX_ATTEMPTS = 4
+
+    def broken(*, proposal):
+        raise RuntimeError("font cache corrupt")
+
+    monkeypatch.setattr("applications.pdf.proposal_pdf_bytes", broken)
+    proposal = submitted(django_capture_on_commit_callbacks)
+    assert (proposal.pdf_status, proposal.pdf_attempts) == (PdfStatus.FAILED, 2)
+    client.force_login(proposal.created_by)
+    page = client.get(proposal.get_absolute_url()).content.decode()
+    assert "is being retried (2 attempts)" in page
+
+    for expected_attempts in (3, 4):
+        with django_capture_on_commit_callbacks(execute=True):
+            assert proposal_pdfs_requeue_stale() == 1
+        proposal.refresh_from_db()
+        assert proposal.pdf_attempts == expected_attempts
+    assert proposal_pdfs_requeue_stale() == 0  # now a person decides
+    page = client.get(proposal.get_absolute_url()).content.decode()
+    assert "Rendering failed after 4 attempts" in page
+    # One receipt without the PDF, however many times the task gave up.
+    assert Notification.objects.filter(idempotency_key__startswith="proposal-receipt-").count() == 1
+
+    monkeypatch.undo()
+    with django_capture_on_commit_callbacks(execute=True):
+        proposal_pdf_retry(proposal=proposal)
+    proposal.refresh_from_db()
+    assert proposal.pdf_status == PdfStatus.READY
 
 
 def test_a_broker_failure_keeps_the_submission_and_the_sweeper_requeues(

@@ -16,6 +16,7 @@ from applications.selectors.proposals import (
     proposal_sections_completeness,
 )
 from applications.services.proposals import (
+    EditConflict,
     ProposalConflict,
     proposal_create,
     proposal_submit,
@@ -354,6 +355,91 @@ def test_one_request_per_partition_and_a_job_fits_the_partition():
     with pytest.raises(ValidationError) as error:
         save_request(proposal, other, job_size=9)
     assert "has 8 GPUs" in error.value.message_dict["job_size"][0]
+
+
+def _named(user, first, last):
+    user.first_name, user.last_name = first, last
+    user.save()
+    return user
+
+
+def test_a_stale_change_to_a_request_is_refused_and_names_the_teammate():
+    proposal = ProposalFactory()
+    alice = proposal.created_by
+    bob = _named(member_of(proposal.organisation), "Bob", "Builder")
+    offered = CallPartitionFactory(call=proposal.call)
+    request = save_request(proposal, offered)
+    assert (request.version, request.last_edited_by) == (1, alice)
+
+    # Both load version 1; Bob saves first.
+    fields = {"offered_partition": offered, "job_size": 64, "storage_tb": 5, "duration_months": 3}
+    resource_request_save(
+        proposal=proposal, by=bob, hours=40000, justification="Bob's plan",
+        resource_request=request, expected_version=1, **fields,
+    )  # fmt: skip
+    with pytest.raises(EditConflict) as error:
+        resource_request_save(
+            proposal=proposal, by=alice, hours=25000, justification="Alice's plan",
+            resource_request=request, expected_version=1, **fields,
+        )  # fmt: skip
+    message = error.value.messages[0]
+    assert "Bob Builder saved the request for" in message and str(offered.partition) in message
+    assert (error.value.current_version, error.value.changed_by) == (2, bob)
+    stored = ResourceRequest.objects.get(pk=request.pk)
+    assert (stored.hours, stored.justification, stored.version) == (40000, "Bob's plan", 2)
+
+    # Based on the version Bob saved, Alice's change goes through.
+    resource_request_save(
+        proposal=proposal, by=alice, hours=25000, justification="Alice's plan",
+        resource_request=request, expected_version=2, **fields,
+    )  # fmt: skip
+    stored.refresh_from_db()
+    assert (stored.hours, stored.version, stored.last_edited_by) == (25000, 3, alice)
+
+
+def test_changing_a_request_a_teammate_removed_says_so():
+    proposal = ProposalFactory()
+    offered = CallPartitionFactory(call=proposal.call)
+    request = save_request(proposal, offered)
+    resource_request_delete(proposal=proposal, by=proposal.created_by, resource_request=request)
+    with pytest.raises(ValidationError, match="removed this request meanwhile"):
+        save_request(proposal, offered, resource_request=request, expected_version=1)
+    assert not proposal.requests.exists()  # not brought back by the stale save
+
+
+def test_a_stale_change_to_a_team_member_is_refused_and_names_the_teammate():
+    proposal = ProposalFactory()
+    alice = proposal.created_by
+    bob = _named(member_of(proposal.organisation), "Bob", "Builder")
+    member = proposal.team.get(user=alice)
+    team_member_update(
+        proposal=proposal, by=bob, member=member, expertise="Bob's words", expected_version=1
+    )
+    with pytest.raises(EditConflict, match="Bob Builder saved .*'s details") as error:
+        team_member_update(
+            proposal=proposal, by=alice, member=member, expertise="Mine", expected_version=1
+        )
+    assert error.value.current_version == 2
+    member.refresh_from_db()
+    assert (member.expertise, member.version, member.last_edited_by) == ("Bob's words", 2, bob)
+
+
+def test_handing_over_the_pi_role_moves_the_previous_pis_version_on():
+    proposal = ProposalFactory()
+    first_pi = proposal.created_by
+    colleague = member_of(proposal.organisation)
+    team_member_add(proposal=proposal, by=first_pi, user=colleague, role=TeamMember.Role.ENGINEER)
+    new_pi = proposal.team.get(user=colleague)
+    team_member_update(
+        proposal=proposal, by=colleague, member=new_pi, role=TeamMember.Role.PI, expected_version=1
+    )
+    previous = proposal.team.get(user=first_pi)
+    assert (previous.role, previous.version) == (TeamMember.Role.CO_INVESTIGATOR, 2)
+    # A form the first PI loaded before the hand-over can no longer make them PI again unseen.
+    with pytest.raises(EditConflict):
+        team_member_update(
+            proposal=proposal, by=first_pi, member=previous, expertise="x", expected_version=1
+        )
 
 
 # --- withdraw -----------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from urllib.parse import quote
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -13,7 +14,11 @@ from django.urls import reverse
 
 from allocations.units import Unit
 from applications.models import Attachment, Proposal, ProposalStatus, ResourceRequest
-from applications.services.proposals import proposal_update
+from applications.services.proposals import (
+    proposal_update,
+    resource_request_save,
+    team_member_update,
+)
 from tests.factories import (
     AttachmentFactory,
     CallPartitionFactory,
@@ -250,15 +255,53 @@ def test_autosave_conflict_is_shown_and_does_not_move_the_version(client, applic
     assert "Save my version over theirs" in body
 
 
+def _editor_token(client, draft, section="summary") -> str:
+    page = client.get(section_url(draft, section)).content.decode()
+    return re.search(r'name="editor" value="([0-9a-f]{32})"', page).group(1)
+
+
 def test_a_race_with_ones_own_autosave_is_not_a_conflict(client, applicant, draft):
     version = draft.version
-    client.post(autosave_url(draft, "summary"), summary_data(draft, title="First"), **HTMX)
+    editor = _editor_token(client, draft)
+    client.post(
+        autosave_url(draft, "summary"), summary_data(draft, title="First", editor=editor), **HTMX
+    )
+    client.post(
+        autosave_url(draft, "summary"),
+        summary_data(draft, title="Firs", version=version + 1, editor=editor),
+        **HTMX,
+    )
     response = client.post(
-        section_url(draft, "summary"), summary_data(draft, title="Second", version=version)
+        section_url(draft, "summary"),
+        summary_data(draft, title="Second", version=version, editor=editor),
     )
     assert response.status_code == 302
     draft.refresh_from_db()
     assert draft.title == "Second"
+
+
+def test_a_stale_second_tab_does_not_overwrite_a_teammates_edit_in_between(
+    client, applicant, draft
+):
+    """Tab 1 loaded version 1; a teammate saved version 2; tab 2 (same person) saved version 3.
+    Tab 1's save is a conflict, though the newest version is its own author's."""
+    first_tab = _editor_token(client, draft)
+    teammate = MembershipFactory(organisation=draft.organisation).user
+    proposal_update(proposal=draft, by=teammate, data={"abstract": "Theirs."}, expected_version=1)
+    second_tab = _editor_token(client, draft)
+    client.post(
+        autosave_url(draft, "summary"),
+        summary_data(draft, title="Tab two", abstract="Theirs.", version=2, editor=second_tab),
+        **HTMX,
+    )
+    response = client.post(
+        section_url(draft, "summary"),
+        summary_data(draft, title="Tab one", abstract="Mine.", version=1, editor=first_tab),
+    )
+    assert response.status_code == 409
+    assert "saved this proposal" in response.content.decode()
+    draft.refresh_from_db()
+    assert (draft.title, draft.abstract) == ("Tab two", "Theirs.")
 
 
 def test_expired_session_autosave_says_log_in_and_returns_to_the_draft(client, draft):
@@ -282,6 +325,24 @@ def test_expired_session_page_load_redirects_to_login_and_back(client, draft):
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/?next=")
     assert "edit/summary" in response["Location"]
+
+
+def test_expired_session_form_post_returns_to_the_page_of_the_form_after_login(client, draft):
+    """Saving a request, a team member or an upload posts to an endpoint that only takes POST;
+    after logging in again the founder must land on the page the form is on."""
+    offered = draft.call.offered_partitions.get()
+    add_request = reverse("applications:resource_request_add", kwargs={"pk": draft.pk})
+    page = "http://testserver" + section_url(draft, "resources")
+    response = client.post(add_request, request_data(offered), HTTP_REFERER=page)
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/?next=" + quote(section_url(draft, "resources"))
+    assert not ResourceRequest.objects.filter(proposal=draft).exists()
+
+    # A referrer on another host is never a destination.
+    response = client.post(
+        add_request, request_data(offered), HTTP_REFERER="https://elsewhere.example/x"
+    )
+    assert response["Location"] == "/accounts/login/?next=" + quote(add_request)
 
 
 def test_section_pages_load_the_form_js(client, applicant, draft):
@@ -342,6 +403,36 @@ def test_a_fake_cv_is_refused_and_the_rest_of_the_form_stays(client, applicant, 
     assert not draft.team.filter(user=colleague).exists()
 
 
+def test_a_stale_team_member_save_names_the_teammate_and_keeps_the_typed_text(
+    client, applicant, draft
+):
+    member = draft.team.get(user=applicant)
+    url = reverse(
+        "applications:team_member_change", kwargs={"pk": draft.pk, "member_pk": member.pk}
+    )
+    page = client.get(section_url(draft, "team")).content.decode()
+    assert f'name="m{member.pk}-version" value="1"' in page
+    assert f'data-draft-key="{draft.pk}:member:{member.pk}"' in page  # a copy survives expiry
+    teammate = MembershipFactory(
+        organisation=draft.organisation, user__first_name="Bea", user__last_name="Tensor"
+    ).user
+    team_member_update(proposal=draft, by=teammate, member=member, expertise="Bea's words")
+
+    mine = {f"m{member.pk}-role": "pi", f"m{member.pk}-expertise": "My own words"}
+    response = client.post(url, {**mine, f"m{member.pk}-version": "1"})
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Bea Tensor saved" in body and "were not saved" in body
+    assert "My own words" in body  # what was typed stays in the form
+    assert f'name="m{member.pk}-version" value="2"' in body  # saving again is a deliberate choice
+    member.refresh_from_db()
+    assert member.expertise == "Bea's words"
+
+    assert client.post(url, {**mine, f"m{member.pk}-version": "2"}).status_code == 302
+    member.refresh_from_db()
+    assert (member.expertise, member.version) == ("My own words", 3)
+
+
 def test_people_outside_the_organisation_are_not_offered(client, applicant, draft):
     outsider = UserFactory(email="outsider@elsewhere.example")
     body = client.get(section_url(draft, "team")).content.decode()
@@ -390,6 +481,44 @@ def test_a_request_outside_the_limits_shows_the_error_and_keeps_the_input(client
     assert "below the minimum" in body
     assert "Three training runs of two weeks." in body
     assert not ResourceRequest.objects.filter(proposal=draft).exists()
+
+
+def test_a_stale_request_save_names_the_teammate_and_keeps_the_typed_text(client, applicant, draft):
+    offered = draft.call.offered_partitions.get()
+    client.post(
+        reverse("applications:resource_request_add", kwargs={"pk": draft.pk}),
+        request_data(offered),
+    )
+    request = ResourceRequest.objects.get(proposal=draft)
+    prefix = f"rr{request.pk}"
+    page = client.get(section_url(draft, "resources")).content.decode()
+    assert f'name="{prefix}-version" value="1"' in page
+    teammate = MembershipFactory(
+        organisation=draft.organisation, user__first_name="Bea", user__last_name="Tensor"
+    ).user
+    resource_request_save(
+        proposal=draft, by=teammate, offered_partition=offered, hours=45000, job_size=64,
+        storage_tb=5, duration_months=3, justification="Bea's plan",
+        resource_request=request, expected_version=1,
+    )  # fmt: skip
+
+    url = reverse(
+        "applications:resource_request_change", kwargs={"pk": draft.pk, "request_pk": request.pk}
+    )
+    mine = request_data(offered, prefix=prefix, **{f"{prefix}-justification": "My own plan"})
+    response = client.post(url, {**mine, f"{prefix}-version": "1"})
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Bea Tensor saved the request for" in body
+    assert "My own plan" in body
+    assert "45,000" in body  # the card's heading shows what is stored now
+    assert f'name="{prefix}-version" value="2"' in body
+    request.refresh_from_db()
+    assert (request.hours, request.justification) == (45000, "Bea's plan")
+
+    assert client.post(url, {**mine, f"{prefix}-version": "2"}).status_code == 302
+    request.refresh_from_db()
+    assert (request.hours, request.justification, request.version) == (20000, "My own plan", 3)
 
 
 def test_a_second_request_on_another_centre(client, applicant, draft):

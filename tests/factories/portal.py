@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import factory
@@ -82,7 +82,8 @@ class OrganisationFactory(factory.django.DjangoModelFactory):
     country = "DE"
     registration_number = factory.Sequence(lambda n: f"HRB {100000 + n}")
     vat_number = ""
-    founded_on = date(2023, 3, 1)
+    # Three years old, whatever today is: a startup now and in every later run.
+    founded_on = factory.LazyFunction(lambda: date.today() - timedelta(days=3 * 365))
     website = "https://example.org"
     employees = 12
     annual_turnover_eur = Decimal("800000")

@@ -104,6 +104,36 @@ def test_password_reset_mail_goes_through_the_outbox(client, django_capture_on_c
     assert "/accounts/password/reset/key/" in mail.outbox[-1].body
 
 
+def test_password_reset_link_sets_a_new_password_that_logs_in(
+    client, django_capture_on_commit_callbacks
+):
+    user = UserFactory(email="forgetful@example.eu")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("account_reset_password"), {"email": user.email})
+    link = re.search(r"https?://[^/\s]+(/accounts/password/reset/key/\S+/)", mail.outbox[-1].body)
+
+    # The key in the link is swapped for a session-held one, then the new password is chosen.
+    form_page = client.get(link.group(1), follow=True)
+    assert form_page.status_code == 200
+    set_password_url = form_page.redirect_chain[-1][0]
+    mismatch = client.post(
+        set_password_url, {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD + "x"}
+    )
+    assert "same password" in mismatch.content.decode()
+    response = client.post(set_password_url, {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD})
+    assert response.status_code == 302
+
+    user.refresh_from_db()
+    assert user.check_password(NEW_PASSWORD) and not user.check_password(PASSWORD)
+    client.logout()
+    client.post(reverse("account_login"), {"login": user.email, "password": NEW_PASSWORD})
+    assert client.session["_auth_user_id"] == str(user.pk)
+    # The used link cannot be used again.
+    client.logout()
+    reused = client.get(link.group(1), follow=True)
+    assert "invalid" in reused.content.decode().lower()
+
+
 def test_account_pages_use_the_portal_shell(client):
     for name in ("account_login", "account_signup", "account_reset_password"):
         body = client.get(reverse(name)).content.decode()

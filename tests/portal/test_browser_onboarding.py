@@ -4,6 +4,7 @@ a staff page."""
 
 import re
 import time
+from datetime import date, timedelta
 
 import pytest
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
@@ -53,7 +54,7 @@ def test_founder_registers_company_and_teammate_joins(page, browser, live_server
     page.get_by_label("Country").select_option("DE")
     page.get_by_label("Registration number").fill("HRB 123456")
     page.get_by_label("VAT number").fill("FR40303265045")
-    page.get_by_label("Founding date").fill("2023-04-01")
+    page.get_by_label("Founding date").fill((date.today() - timedelta(days=700)).isoformat())
     page.locator("input[name=employees]").fill("9")
     page.locator("input[name=annual_turnover_eur]").fill("450000")
     page.locator("input[name=balance_sheet_eur]").fill("700000")

@@ -16,7 +16,8 @@ VALID = {
     "country": "DE",
     "registration_number": "HRB 123456",
     "vat_number": "DE136695976",
-    "founded_on": "2022-05-17",
+    # Two years old whatever today is, so the derived status stays "startup".
+    "founded_on": (date.today() - timedelta(days=2 * 365)).isoformat(),
     "website": "https://tensorwerk.example",
     "employees": "14",
     "annual_turnover_eur": "900000",

@@ -30,6 +30,7 @@ print(json.dumps({
     "allowed_hosts": settings.ALLOWED_HOSTS,
     "media_root": str(settings.MEDIA_ROOT),
     "secret_key": settings.SECRET_KEY,
+    "staff_mfa_required": settings.PORTAL_STAFF_MFA_REQUIRED,
 }))
 """
 
@@ -128,6 +129,16 @@ def test_production_settings_pass_the_deploy_check_without_warnings():
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues" in result.stdout
     assert "WARNING" not in result.stdout + result.stderr
+
+
+def test_staff_totp_can_be_relaxed_for_the_demo_but_never_in_production():
+    assert _settings_with()["staff_mfa_required"] is True
+    assert _settings_with(PORTAL_STAFF_MFA_REQUIRED="0")["staff_mfa_required"] is False
+    production = _settings_with(
+        "portal.settings.production", PORTAL_STAFF_MFA_REQUIRED="0", **PRODUCTION
+    )
+    assert production["staff_mfa_required"] is True
+    assert production["debug"] is False
 
 
 def test_production_settings_refuse_to_start_without_a_secret_key():

@@ -3,7 +3,8 @@ attachments, submit, withdraw, and the cut-off roll-over.
 
 Every function is keyword-only and atomic, checks permission and state, writes the activity log
 and queues its mail and background work after commit. Errors a person can fix are raised as
-Django ValidationErrors keyed by field; an edit based on a stale version raises ProposalConflict.
+Django ValidationErrors keyed by field; an edit based on a stale version raises EditConflict
+(ProposalConflict for the proposal's own fields).
 Acting on a proposal the user may not see raises PermissionDenied (pages and the API turn it into
 a 404).
 
@@ -19,17 +20,18 @@ from .attachments import (
     attachment_max_bytes,
     check_pdf_upload,
 )
+from .conflicts import EditConflict, ProposalConflict
 from .cutoffs import cutoff_close, cutoffs_close_passed
 from .drafts import (
     ACRONYM_PATTERN,
     EDITABLE_FIELD_NAMES,
     EDITABLE_FIELDS,
-    ProposalConflict,
     next_open_cutoff,
     proposal_create,
     proposal_update,
 )
 from .pdf import (
+    proposal_pdf_given_up,
     proposal_pdf_render,
     proposal_pdf_retry,
     proposal_pdfs_requeue_stale,
@@ -45,6 +47,7 @@ __all__ = [
     "EDITABLE_FIELDS",
     "EDITABLE_FIELD_NAMES",
     "PDF_MAGIC",
+    "EditConflict",
     "ProposalConflict",
     "attachment_add",
     "attachment_delete",
@@ -54,6 +57,7 @@ __all__ = [
     "cutoffs_close_passed",
     "next_open_cutoff",
     "proposal_create",
+    "proposal_pdf_given_up",
     "proposal_pdf_render",
     "proposal_pdf_retry",
     "proposal_pdfs_requeue_stale",

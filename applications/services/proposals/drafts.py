@@ -6,7 +6,6 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -18,6 +17,7 @@ from portal.models import Organisation
 from portal.services.activity import activity_record
 
 from ._common import _is_member, _lock_for_edit
+from .conflicts import ProposalConflict
 
 # Fields of the proposal form that proposal_update may change, by section.
 EDITABLE_FIELDS: dict[str, tuple[str, ...]] = {
@@ -45,34 +45,6 @@ EDITABLE_FIELD_NAMES: frozenset[str] = frozenset(f for fs in EDITABLE_FIELDS.val
 
 
 ACRONYM_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-]*$")
-
-
-class ProposalConflict(ValidationError):  # noqa: N818 - the domain's word for it
-    """Raised when an edit is based on an older version than the one stored.
-
-    Carries who saved the newer version and when, so the page or the API can say so.
-    """
-
-    def __init__(self, *, proposal: Proposal, expected_version: int, viewer=None):
-        self.current_version = proposal.version
-        self.expected_version = expected_version
-        self.changed_by = proposal.last_edited_by
-        self.changed_at = proposal.updated_at
-        who = self.changed_by.display_name if self.changed_by else "Someone"
-        tz_name = getattr(viewer, "timezone", None) or settings.TIME_ZONE
-        when = describe_instant(self.changed_at, tz_name) if self.changed_at else "just now"
-        super().__init__(
-            "Your changes were not saved: %(who)s saved this proposal on %(when)s (version "
-            "%(current)s; you were editing version %(expected)s). Reload to see their changes, "
-            "then make yours again.",
-            code="conflict",
-            params={
-                "who": who,
-                "when": when,
-                "current": self.current_version,
-                "expected": expected_version,
-            },
-        )
 
 
 def next_open_cutoff(*, call: Call, now=None) -> CutOff | None:

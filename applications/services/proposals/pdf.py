@@ -5,9 +5,11 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from applications.models import PdfStatus, Proposal
@@ -68,20 +70,32 @@ def proposal_pdf_render(*, proposal_id: int) -> Proposal:
     return proposal
 
 
-def proposal_receipt_enqueue(*, proposal: Proposal) -> int:
-    """Queue the submission receipt, with the PDF attached, to the PI and each team member."""
+def proposal_receipt_enqueue(*, proposal: Proposal, with_pdf: bool = True) -> int:
+    """Queue the submission receipt to the PI and each team member, with the PDF attached.
+
+    Without the PDF (it failed for good, see proposal_pdf_given_up) the receipt says the copy
+    follows; it has its own key, so the receipt with the PDF still goes out once it renders.
+    """
     context = _proposal_context(proposal)
     context.update(
         {
             "submitted_at": describe_instant(proposal.submitted_at, proposal.call.display_timezone),
             "cutoff": describe_instant(proposal.cutoff.at, proposal.call.display_timezone),
+            "pdf_to_follow": not with_pdf,
         }
     )
-    attachment = {
-        "path": proposal.pdf.name,
-        "filename": f"{proposal.reference}.pdf",
-        "mimetype": "application/pdf",
-    }
+    attachments = (
+        [
+            {
+                "path": proposal.pdf.name,
+                "filename": f"{proposal.reference}.pdf",
+                "mimetype": "application/pdf",
+            }
+        ]
+        if with_pdf
+        else []
+    )
+    key = "proposal-receipt" if with_pdf else "proposal-receipt-without-pdf"
     recipients = _team_recipients(proposal)
     for user in recipients:
         notification_enqueue(
@@ -89,10 +103,28 @@ def proposal_receipt_enqueue(*, proposal: Proposal) -> int:
             recipient=user,
             template="proposal_receipt",
             context={**context, "recipient_name": user.display_name},
-            idempotency_key=f"proposal-receipt:{proposal.pk}:{user.pk}",
-            attachments=[attachment],
+            idempotency_key=f"{key}:{proposal.pk}:{user.pk}",
+            attachments=attachments,
         )
     return len(recipients)
+
+
+@transaction.atomic
+def proposal_pdf_given_up(*, proposal_id: int) -> Proposal:
+    """The PDF task stopped retrying: log it for the programme office and admins, and send the
+    team its receipt now, without the PDF, rather than leave a submission unconfirmed.
+    Idempotent (the receipt has its own key)."""
+    proposal = _lock(Proposal(pk=proposal_id))
+    if proposal.pdf_status == PdfStatus.READY:
+        return proposal
+    activity_record(
+        actor=None,
+        verb="proposal PDF failed",
+        target=proposal,
+        data={"attempts": proposal.pdf_attempts, "error": proposal.pdf_error[:500]},
+    )
+    proposal_receipt_enqueue(proposal=proposal, with_pdf=False)
+    return proposal
 
 
 @transaction.atomic
@@ -111,10 +143,17 @@ def proposal_pdf_retry(*, proposal: Proposal, by=None) -> Proposal:
 
 
 def proposal_pdfs_requeue_stale(*, older_than: timedelta = timedelta(minutes=10)) -> int:
-    """Queue again the PDFs still pending long after submission (the broker was down)."""
+    """Queue again the PDFs still pending long after submission (the broker was down), and those
+    whose task gave up, one more attempt per sweep until PROPOSAL_PDF_SWEEP_MAX_ATTEMPTS; after
+    that a person queues them again (admin action), once the cause is mended."""
     stale = list(
         Proposal.objects.filter(
-            pdf_status=PdfStatus.PENDING, submitted_at__lt=timezone.now() - older_than
+            Q(pdf_status=PdfStatus.PENDING, submitted_at__lt=timezone.now() - older_than)
+            | Q(
+                pdf_status=PdfStatus.FAILED,
+                pdf_attempts__gte=settings.PROPOSAL_PDF_MAX_ATTEMPTS,
+                pdf_attempts__lt=settings.PROPOSAL_PDF_SWEEP_MAX_ATTEMPTS,
+            )
         ).values_list("pk", flat=True)
     )
     for proposal_id in stale:

@@ -12,6 +12,7 @@ from applications.selectors.proposals import request_limit_problems
 from portal.services.activity import activity_record
 
 from ._common import _lock_for_edit
+from .conflicts import EditConflict
 
 
 def _to_decimal(value, field: str, errors: dict, label: str) -> Decimal | None:
@@ -42,13 +43,17 @@ def resource_request_save(
     justification: str,
     estimator_inputs: dict | None = None,
     resource_request: ResourceRequest | None = None,
+    expected_version: int | None = None,
 ) -> ResourceRequest:
     """Create or change the request for hours on one partition offered by the call.
 
     The hours must lie within the call's limits for that partition and the duration must be
     one the call allows. The justification may stay empty in a draft (submission requires it).
+    A change based on an older `expected_version` of the request raises EditConflict.
     """
     proposal = _lock_for_edit(proposal, by)
+    if resource_request is not None:
+        resource_request = _lock_request(proposal, resource_request, by, expected_version)
     call = proposal.call
     errors: dict[str, list[str]] = {}
 
@@ -98,8 +103,6 @@ def resource_request_save(
         choices = ", ".join(str(d) for d in allowed)
         errors["duration_months"] = [f"Choose a duration this call allows: {choices} months."]
 
-    if resource_request is not None and resource_request.proposal_id != proposal.pk:
-        raise PermissionDenied("This request belongs to another proposal.")
     if "offered_partition" not in errors:
         clash = proposal.requests.filter(offered_partition=offered_partition)
         if resource_request is not None:
@@ -124,6 +127,9 @@ def resource_request_save(
     request.justification = (justification or "").replace("\r\n", "\n").strip()
     if estimator_inputs is not None:
         request.estimator_inputs = estimator_inputs
+    if not is_new:
+        request.version += 1
+    request.last_edited_by = by
     try:
         with transaction.atomic():
             request.save()
@@ -138,6 +144,33 @@ def resource_request_save(
         data={"partition": offered_partition.partition_id, "hours": str(hours_value)},
     )
     return request
+
+
+def _lock_request(
+    proposal: Proposal, resource_request: ResourceRequest, by, expected_version: int | None
+) -> ResourceRequest:
+    """The stored request, locked, after checking it is this proposal's and still the version
+    the editor started from."""
+    if resource_request.proposal_id != proposal.pk:
+        raise PermissionDenied("This request belongs to another proposal.")
+    stored = (
+        ResourceRequest.objects.select_for_update(of=("self",))
+        .select_related("offered_partition__partition", "last_edited_by")
+        .filter(pk=resource_request.pk, proposal=proposal)
+        .first()
+    )
+    if stored is None:
+        raise ValidationError(
+            "A teammate removed this request meanwhile; add it again if it is still needed.",
+            code="gone",
+        )
+    EditConflict.check(
+        stored,
+        expected_version,
+        subject=f"the request for {stored.offered_partition.partition}",
+        viewer=by,
+    )
+    return stored
 
 
 @transaction.atomic

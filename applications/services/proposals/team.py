@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
 
 from applications.models import Proposal, TeamMember
 from portal.services.activity import activity_record
 
 from ._common import _delete_file_on_commit, _is_member, _lock_for_edit, _store_private
 from .attachments import check_pdf_upload
+from .conflicts import EditConflict
 
 
 def _check_expertise_and_cv(
@@ -49,12 +52,16 @@ def team_member_add(
     if errors:
         raise ValidationError(errors)
     member = TeamMember(
-        proposal=proposal, user=user, role=role, expertise=(expertise or "").strip()
+        proposal=proposal,
+        user=user,
+        role=role,
+        expertise=(expertise or "").strip(),
+        last_edited_by=by,
     )
     if cv_content is not None:
         member.cv.name = _store_private(proposal, cv_content)
     if role == TeamMember.Role.PI:
-        _hand_over_pi(proposal, user)
+        _hand_over_pi(proposal, user, by=by)
     member.save()
     activity_record(
         actor=by,
@@ -65,10 +72,14 @@ def team_member_add(
     return member
 
 
-def _hand_over_pi(proposal: Proposal, user) -> None:
-    """One PI per proposal: the previous PI stays on the team as co-investigator."""
+def _hand_over_pi(proposal: Proposal, user, *, by) -> None:
+    """One PI per proposal: the previous PI stays on the team as co-investigator (a change to
+    their row, so its version moves on too)."""
     proposal.team.filter(role=TeamMember.Role.PI).exclude(user=user).update(
-        role=TeamMember.Role.CO_INVESTIGATOR
+        role=TeamMember.Role.CO_INVESTIGATOR,
+        version=F("version") + 1,
+        last_edited_by=by,
+        updated_at=timezone.now(),
     )
     proposal.pi = user
     proposal.save(update_fields=["pi", "updated_at"])
@@ -83,13 +94,23 @@ def team_member_update(
     role: str | None = None,
     expertise: str | None = None,
     cv=None,
+    expected_version: int | None = None,
 ) -> TeamMember:
-    """Change a team member's role, expertise or CV."""
+    """Change a team member's role, expertise or CV. A change based on an older
+    `expected_version` of the member's row raises EditConflict."""
     proposal = _lock_for_edit(proposal, by)
     # Looked up within this proposal: a member of another proposal is refused, not a crash.
-    member = TeamMember.objects.select_for_update().filter(pk=member.pk, proposal=proposal).first()
+    member = (
+        TeamMember.objects.select_for_update(of=("self",))
+        .select_related("user", "last_edited_by")
+        .filter(pk=member.pk, proposal=proposal)
+        .first()
+    )
     if member is None:
         raise ValidationError({"member": "This person is not on the team."}, code="not_found")
+    EditConflict.check(
+        member, expected_version, subject=f"{member.user.display_name}'s details", viewer=by
+    )
     errors: dict[str, list[str]] = {}
     if role is not None and role not in TeamMember.Role.values:
         errors["role"] = [f"Choose a role from the list (not “{role}”)."]
@@ -105,8 +126,10 @@ def team_member_update(
         member.cv.name = _store_private(proposal, cv_content)
     if role is not None and role != member.role:
         if role == TeamMember.Role.PI:
-            _hand_over_pi(proposal, member.user)
+            _hand_over_pi(proposal, member.user, by=by)
         member.role = role
+    member.version += 1
+    member.last_edited_by = by
     member.save()
     return member
 

@@ -7,12 +7,12 @@ from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render, resolve_url
 
 from applications.models import Proposal
 from applications.selectors.proposals import proposal_get_for_user
+from portal.auth import login_redirect
 
 
 def _login_url(next_url: str) -> str:
@@ -43,7 +43,9 @@ def applicant_login_required(view):
                 {"login_url": _login_url(_page_path(request))},
                 status=401,
             )
-        return redirect_to_login(request.get_full_path())
+        # A form posted without a session returns, after login, to its page, where the
+        # browser's copy of the input is put back.
+        return login_redirect(request)
 
     return wrapper
 

@@ -3,6 +3,8 @@ section's completeness, the deadline and what the user may do next."""
 
 from __future__ import annotations
 
+import re
+import uuid
 from dataclasses import dataclass
 
 from django.shortcuts import render
@@ -79,6 +81,12 @@ def conflict_context(conflict: ProposalConflict | None) -> dict | None:
     return {"message": " ".join(conflict.messages), "version": conflict.current_version}
 
 
+def posted_editor_token(request) -> str:
+    """The section page's editor token sent with a save ("" when absent or malformed)."""
+    token = request.POST.get("editor", "")
+    return token if re.fullmatch(r"[0-9a-f]{32}", token) else ""
+
+
 def render_section(
     request, proposal, spec, *, form=None, conflict=None, status=200, **section_context
 ):
@@ -90,6 +98,8 @@ def render_section(
             "form": form,
             "form_id": "section-form" if form is not None else None,
             "conflict": conflict_context(conflict),
+            # Kept across a re-rendered POST, so the page stays the same editor.
+            "editor_token": posted_editor_token(request) or uuid.uuid4().hex,
         }
     )
     context.update(section_context)

@@ -12,7 +12,7 @@ from allocations.units import estimate_hours
 from applications.forms.proposals import SECTIONS_BY_KEY, EstimatorForm, ResourceRequestForm
 from applications.models import Proposal, ResourceRequest
 from applications.services import proposals as proposal_services
-from applications.views.service_errors import form_add_service_errors
+from applications.views.service_errors import form_add_service_errors, form_take_conflict
 
 from .access import applicant_login_required, editable_proposal, visible_proposal
 from .pages import render_section, section_url
@@ -72,7 +72,10 @@ def _save_request(request, proposal: Proposal, resource_request: ResourceRequest
                 justification=data["justification"],
                 estimator_inputs=form.estimator_inputs(),
                 resource_request=resource_request,
+                expected_version=data.get("version") if resource_request is not None else None,
             )
+        except proposal_services.EditConflict as exc:
+            form_take_conflict(form, exc)
         except ValidationError as exc:
             form_add_service_errors(form, exc)
         else:

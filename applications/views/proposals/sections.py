@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -21,7 +22,13 @@ from applications.views.service_errors import form_add_service_errors, service_e
 
 from .access import applicant_login_required, locked_redirect, visible_proposal
 from .attachments import attachments_context
-from .pages import conflict_context, navigation, render_section, section_url
+from .pages import (
+    conflict_context,
+    navigation,
+    posted_editor_token,
+    render_section,
+    section_url,
+)
 from .resources import resources_context
 from .team import team_context
 
@@ -43,6 +50,31 @@ class SaveOutcome:
     failed_fields: list[str] = field(default_factory=list)
 
 
+# Each section page gets an editor token (a hidden input), and every version a page saves is
+# remembered against it for a while. A conflict whose newer versions all came from the same page
+# is that page's own autosave overtaking its Save button, not a teammate's edit.
+EDITOR_MEMORY_SECONDS = 6 * 3600
+
+
+def _version_key(proposal: Proposal, version: int) -> str:
+    return f"proposal-editor:{proposal.pk}:{version}"
+
+
+def _remember_editor(proposal: Proposal, editor: str) -> None:
+    if editor:
+        cache.set(_version_key(proposal, proposal.version), editor, EDITOR_MEMORY_SECONDS)
+
+
+def _only_this_page_saved_since(proposal: Proposal, editor: str, conflict) -> bool:
+    # A page far behind is stale whoever saved since (and the lookup stays small).
+    if not editor or not 0 < conflict.current_version - conflict.expected_version <= 20:
+        return False
+    versions = range(conflict.expected_version + 1, conflict.current_version + 1)
+    keys = [_version_key(proposal, v) for v in versions]
+    remembered = cache.get_many(keys)
+    return len(keys) > 0 and all(remembered.get(key) == editor for key in keys)
+
+
 def _save_section(request, proposal: Proposal, form) -> SaveOutcome:
     """Save what passed the form's checks; fields the service refuses keep their error and the
     others are saved anyway, so one bad value never holds back a whole section."""
@@ -52,6 +84,7 @@ def _save_section(request, proposal: Proposal, form) -> SaveOutcome:
         expected_version = int(request.POST.get("version", ""))
     except ValueError:
         expected_version = proposal.version
+    editor = posted_editor_token(request)
     outcome = SaveOutcome(proposal=proposal)
     attempts = 0
     while data and attempts < 5:
@@ -61,10 +94,8 @@ def _save_section(request, proposal: Proposal, form) -> SaveOutcome:
                 proposal=proposal, by=request.user, data=data, expected_version=expected_version
             )
         except ProposalConflict as exc:
-            if exc.changed_by is not None and exc.changed_by.pk == request.user.pk:
-                # The newer version is the user's own (an autosave that overtook a click on
-                # "Save"; a teammate's save in between would be named here instead): not a
-                # teammate's edit, so build on it rather than report a conflict.
+            if _only_this_page_saved_since(proposal, editor, exc):
+                # This page's own autosave overtook its click on "Save": build on it.
                 expected_version = exc.current_version
                 continue
             outcome.conflict = exc
@@ -78,6 +109,7 @@ def _save_section(request, proposal: Proposal, form) -> SaveOutcome:
             data = remaining
         else:
             outcome.saved = True
+            _remember_editor(outcome.proposal, editor)
             break
     if not data and not form.errors:
         outcome.saved = True

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 from applications.forms.proposals import SECTIONS_BY_KEY, TeamMemberForm
 from applications.models import Proposal, TeamMember
 from applications.services import proposals as proposal_services
-from applications.views.service_errors import form_add_service_errors
+from applications.views.service_errors import form_add_service_errors, form_take_conflict
 from portal.models import User
 
 from .access import applicant_login_required, editable_proposal
@@ -40,6 +40,7 @@ def team_context(proposal: Proposal, add_form=None, member_forms=None) -> dict:
                         "user": member.user_id,
                         "role": member.role,
                         "expertise": member.expertise,
+                        "version": member.version,
                     },
                     prefix=f"m{member.pk}",
                 ),
@@ -104,7 +105,10 @@ def team_member_change(request, pk: int, member_pk: int):
                 role=form.cleaned_data["role"],
                 expertise=form.cleaned_data["expertise"],
                 cv=form.cleaned_data["cv"] or None,
+                expected_version=form.cleaned_data["version"],
             )
+        except proposal_services.EditConflict as exc:
+            form_take_conflict(form, exc)
         except ValidationError as exc:
             form_add_service_errors(form, exc)
         else:

@@ -52,7 +52,8 @@ class Command(BaseCommand):
         if existing and not force:
             raise CommandError(
                 f"The database already holds {existing} users. The bench builds its own data: "
-                "run it on an empty database (`make bench` uses var/bench.sqlite3) or pass --force."
+                "run it on an empty database (`make bench BENCH_DATABASE_URL=...`; without "
+                "DATABASE_URL it uses var/bench.sqlite3) or pass --force."
             )
         datasets, figures = registered()
         figures = [figure for figure in figures if only.lower() in figure.name.lower()]
