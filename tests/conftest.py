@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 
 import pytest
 from django.conf import settings
@@ -80,16 +81,73 @@ def browser():
         chromium.close()
 
 
+class _RequestsInFlight:
+    """Counts the requests the live server is still answering. A page's late htmx request (an
+    autosave, the estimator) can still be in a view when the test ends; flushing the database
+    under it can deadlock, so the teardown waits for the server to go quiet first."""
+
+    def __init__(self, application):
+        self.application = application
+        self.count = 0
+        self.lock = threading.Lock()
+        self.quiet = threading.Condition(self.lock)
+
+    def __call__(self, environ, start_response):
+        with self.lock:
+            self.count += 1
+        try:
+            result = self.application(environ, start_response)
+        except BaseException:
+            self._done()
+            raise
+        return _ClosingIterator(result, self._done)
+
+    def _done(self):
+        with self.lock:
+            self.count -= 1
+            self.quiet.notify_all()
+
+    def wait_quiet(self, timeout: float) -> bool:
+        with self.lock:
+            return self.quiet.wait_for(lambda: self.count == 0, timeout=timeout)
+
+
+class _ClosingIterator:
+    def __init__(self, result, on_close):
+        self.result, self.on_close = result, on_close
+
+    def __iter__(self):
+        return iter(self.result)
+
+    def close(self):
+        try:
+            if hasattr(self.result, "close"):
+                self.result.close()
+        finally:
+            self.on_close()
+
+
+def _requests_in_flight(live_server) -> _RequestsInFlight:
+    httpd = live_server.thread.httpd
+    if not isinstance(httpd.application, _RequestsInFlight):
+        httpd.set_app(_RequestsInFlight(httpd.application))
+    return httpd.application
+
+
 @pytest.fixture
 def page(browser, live_server):
     """A fresh browser context on the live server. The portal must work offline (no CDN): any
     request that leaves the live server is refused and fails the test."""
+    in_flight = _requests_in_flight(live_server)
     context = browser.new_context(base_url=live_server.url, timezone_id="Europe/Brussels")
     context.set_default_timeout(15_000)
     outside: list[str] = []
+    closing = threading.Event()
 
     def only_the_portal(route):
-        if route.request.url.startswith(live_server.url):
+        if closing.is_set():
+            route.abort()  # the test is over: nothing new reaches the server
+        elif route.request.url.startswith(live_server.url):
             route.continue_()
         else:
             outside.append(route.request.url)
@@ -98,7 +156,9 @@ def page(browser, live_server):
     context.route("**/*", only_the_portal)
     pg = context.new_page()
     yield pg
+    closing.set()
     context.close()
+    assert in_flight.wait_quiet(timeout=30), "the live server was still answering after 30 s"
     assert outside == [], f"the page asked for something outside the portal: {outside}"
 
 
