@@ -51,6 +51,26 @@
     return values;
   }
 
+  /* The values the server rendered, whatever has been typed since. */
+  function rendered(form) {
+    var values = {};
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (ignored(el)) { return; }
+      if (el.type === "checkbox") {
+        values[el.name] = el.defaultChecked;
+      } else if (el.type === "radio") {
+        if (el.defaultChecked) { values[el.name] = el.value; }
+        else if (!(el.name in values)) { values[el.name] = null; }
+      } else if (el.tagName === "SELECT") {
+        var chosen = Array.prototype.find.call(el.options, function (o) { return o.defaultSelected; });
+        values[el.name] = chosen ? chosen.value : (el.options.length ? el.options[0].value : "");
+      } else {
+        values[el.name] = el.defaultValue;
+      }
+    });
+    return values;
+  }
+
   function differs(a, b) {
     return Object.keys(a).some(function (k) { return k in b && a[k] !== b[k]; });
   }
@@ -76,7 +96,13 @@
   function restore(form) {
     var stored = readStore(form);
     if (!stored || !stored.values) { return; }
-    var server = snapshot(form);
+    var server = rendered(form);
+    if (differs(snapshot(form), server)) {
+      // Typed into before this ran (a slow page), or put back by the browser itself: what is on
+      // screen is newer than the copy. Keep it, and save it.
+      if (form.hasAttribute("data-autosave") && window.htmx) { window.htmx.trigger(form, "change"); }
+      return;
+    }
     var submitted = stored.submitted && !cameFromLogin();
     if (form.hasAttribute("data-bound") || submitted || !differs(stored.values, server)) {
       writeStore(form, null);

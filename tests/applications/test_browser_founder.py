@@ -297,3 +297,42 @@ def test_a_request_saved_after_the_session_expired_is_restored_after_login(page,
     request.refresh_from_db()
     assert (request.hours, request.version) == (30000, 2)
     assert request.justification.startswith("Three ablation runs")
+
+
+def test_text_typed_before_the_page_script_ran_is_not_replaced_by_an_older_copy(
+    page, founder_and_call
+):
+    """On a slow page the founder can type before the form's script has run. An older unsaved
+    copy in the tab must not then overwrite what is on screen; what was typed is saved."""
+    founder, organisation, call, mn5 = founder_and_call
+    proposal = Proposal.objects.create(
+        call=call,
+        cutoff=call.cutoffs.get(),
+        organisation=organisation,
+        created_by=founder,
+        pi=founder,
+        abstract=ABSTRACT,
+    )
+    url = reverse("applications:proposal_section", args=[proposal.pk, "summary"])
+    page.goto(url)
+    log_in(page)
+    page.get_by_label("Abstract").wait_for()
+    # An unsaved copy from earlier in this tab, older than what is about to be typed.
+    page.evaluate(
+        "([key, text]) => sessionStorage.setItem(key, JSON.stringify("
+        "{values: {abstract: text}, submitted: false}))",
+        [f"proposal-draft:{proposal.pk}:summary", ABSTRACT + " An older copy."],
+    )
+
+    held = []  # the form's script is slow to arrive
+    page.route("**/js/proposal-form.js*", lambda route: held.append(route))
+    page.goto(url, wait_until="commit")
+    page.get_by_label("Abstract").fill(ABSTRACT + " Typed while the page loaded.")
+    assert held, "the page asked for its script"
+    held[0].continue_()
+
+    wait_saved(page)
+    assert page.get_by_label("Abstract").input_value() == ABSTRACT + " Typed while the page loaded."
+    assert not page.get_by_text("We restored text you typed").is_visible()
+    proposal.refresh_from_db()
+    assert proposal.abstract == ABSTRACT + " Typed while the page loaded."
