@@ -110,7 +110,7 @@
     }
     apply(form, stored.values);
     var notice = document.getElementById("draft-restored");
-    if (notice) { notice.classList.remove("d-none"); }
+    if (notice) { notice.hidden = false; }
     if (form.hasAttribute("data-autosave") && window.htmx) {
       window.htmx.trigger(form, "change");
     }
