@@ -94,15 +94,18 @@
      user's input (data-bound) already shows it; a form submitted successfully shows the saved
      values, unless the submission bounced off the login page. */
   function restore(form) {
-    var stored = readStore(form);
-    if (!stored || !stored.values) { return; }
     var server = rendered(form);
-    if (differs(snapshot(form), server)) {
-      // Typed into before this ran (a slow page), or put back by the browser itself: what is on
-      // screen is newer than the copy. Keep it, and save it.
+    var onScreen = snapshot(form);
+    if (differs(onScreen, server)) {
+      // Typed into before this script ran (a slow page), or put back by the browser itself: no
+      // input event reached us or htmx, and what is on screen is newer than any copy. Keep it,
+      // and save it.
+      writeStore(form, { values: onScreen, submitted: false });
       if (form.hasAttribute("data-autosave") && window.htmx) { window.htmx.trigger(form, "change"); }
       return;
     }
+    var stored = readStore(form);
+    if (!stored || !stored.values) { return; }
     var submitted = stored.submitted && !cameFromLogin();
     if (form.hasAttribute("data-bound") || submitted || !differs(stored.values, server)) {
       writeStore(form, null);
