@@ -35,37 +35,22 @@
       el.type === "button" || el.name === "csrfmiddlewaretoken";
   }
 
-  function snapshot(form) {
+  /* The form's values as they are now, or (asRendered) as the server sent them, whatever has
+     been typed since. */
+  function snapshot(form, asRendered) {
     var values = {};
     Array.prototype.forEach.call(form.elements, function (el) {
       if (ignored(el)) { return; }
       if (el.type === "checkbox") {
-        values[el.name] = el.checked;
+        values[el.name] = asRendered ? el.defaultChecked : el.checked;
       } else if (el.type === "radio") {
-        if (el.checked) { values[el.name] = el.value; }
+        if (asRendered ? el.defaultChecked : el.checked) { values[el.name] = el.value; }
         else if (!(el.name in values)) { values[el.name] = null; }
-      } else {
-        values[el.name] = el.value;
-      }
-    });
-    return values;
-  }
-
-  /* The values the server rendered, whatever has been typed since. */
-  function rendered(form) {
-    var values = {};
-    Array.prototype.forEach.call(form.elements, function (el) {
-      if (ignored(el)) { return; }
-      if (el.type === "checkbox") {
-        values[el.name] = el.defaultChecked;
-      } else if (el.type === "radio") {
-        if (el.defaultChecked) { values[el.name] = el.value; }
-        else if (!(el.name in values)) { values[el.name] = null; }
-      } else if (el.tagName === "SELECT") {
+      } else if (asRendered && el.tagName === "SELECT") {
         var chosen = Array.prototype.find.call(el.options, function (o) { return o.defaultSelected; });
         values[el.name] = chosen ? chosen.value : (el.options.length ? el.options[0].value : "");
       } else {
-        values[el.name] = el.defaultValue;
+        values[el.name] = asRendered ? el.defaultValue : el.value;
       }
     });
     return values;
@@ -94,7 +79,7 @@
      user's input (data-bound) already shows it; a form submitted successfully shows the saved
      values, unless the submission bounced off the login page. */
   function restore(form) {
-    var server = rendered(form);
+    var server = snapshot(form, true);
     var onScreen = snapshot(form);
     if (differs(onScreen, server)) {
       // Typed into before this script ran (a slow page), or put back by the browser itself: no
