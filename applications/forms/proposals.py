@@ -102,8 +102,10 @@ class AIPlanForm(ProposalSectionForm):
     }
     widgets = {
         "ai_plan": forms.Textarea(attrs={"rows": 8}),
-        "parameters": forms.NumberInput(attrs={"placeholder": "7000000000", "min": 1}),
-        "training_tokens": forms.NumberInput(attrs={"placeholder": "2000000000000", "min": 1}),
+        # No placeholders: a grey 7000000000 in an empty box reads like an answer already
+        # given. The help texts carry the examples.
+        "parameters": forms.NumberInput(attrs={"min": 1}),
+        "training_tokens": forms.NumberInput(attrs={"min": 1}),
         "training_share_percent": forms.NumberInput(attrs={"min": 0, "max": 100}),
     }
 
@@ -124,11 +126,15 @@ class SoftwareForm(ProposalSectionForm):
     model_fields = ("software_stack", "containers")
     labels = {"software_stack": "Software stack", "containers": "Containers"}
     widgets = {
-        "software_stack": forms.Textarea(
-            attrs={"rows": 6, "placeholder": "Frameworks, libraries, versions, launchers"}
-        ),
+        "software_stack": forms.Textarea(attrs={"rows": 6}),
         "containers": forms.Textarea(attrs={"rows": 5}),
     }
+
+    def __init__(self, *args, proposal: Proposal, **kwargs):
+        super().__init__(*args, proposal=proposal, **kwargs)
+        self.fields["software_stack"].help_text = (
+            "The frameworks and libraries you use, with their versions, and how jobs are launched."
+        )
 
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
@@ -252,6 +258,13 @@ class TeamMemberForm(BootstrapMixin, forms.Form):
     def __init__(self, *args, people, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["user"].queryset = people
+        # Expertise runs to a sentence or two: a box that wraps shows all of it, where a
+        # one-line input cuts it off.
+        expertise = self.fields["expertise"]
+        expertise.widget = forms.Textarea(
+            attrs={"rows": 2, "class": "team-expertise", **expertise.widget.attrs}
+        )
+        expertise.help_text = "What this person brings to the project, in a sentence or two."
         self._style_widgets()
 
 

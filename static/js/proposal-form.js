@@ -1,6 +1,7 @@
 /* Proposal form helpers: live character count, a copy of unsaved input in sessionStorage (restored
    after a session expiry or a lost request), conflict choices, the GPU-hours estimator's
-   "Use this figure" and throughput pre-fill. Autosave itself is plain htmx in the templates. */
+   "Use this figure" and throughput pre-fill, the page heading following the autosaved title.
+   Autosave itself is plain htmx in the templates. */
 (function () {
   "use strict";
 
@@ -71,6 +72,13 @@
     });
   }
 
+  /* A resource request's form is folded away in its card: unfold it when it holds unsaved
+     input, or nobody would see it. */
+  function unfold(form) {
+    var details = form.closest("details");
+    if (details) { details.open = true; }
+  }
+
   function cameFromLogin() {
     return /\/accounts\/(login|mfa|2fa)/.test(document.referrer || "");
   }
@@ -86,6 +94,7 @@
       // input event reached us or htmx, and what is on screen is newer than any copy. Keep it,
       // and save it.
       writeStore(form, { values: onScreen, submitted: false });
+      unfold(form);
       if (form.hasAttribute("data-autosave") && window.htmx) { window.htmx.trigger(form, "change"); }
       return;
     }
@@ -97,6 +106,7 @@
       return;
     }
     apply(form, stored.values);
+    unfold(form);
     var notice = document.getElementById("draft-restored");
     if (notice) { notice.hidden = false; }
     if (form.hasAttribute("data-autosave") && window.htmx) {
@@ -146,6 +156,9 @@
     var option = selectedOption(select);
     var unit = document.querySelector('[data-unit-for="' + prefix + '"]');
     if (unit) { unit.textContent = option && option.dataset.unit ? "(" + option.dataset.unit + ")" : ""; }
+    // The estimator's figures mean something only for a GPU partition that has been chosen.
+    var inputs = document.querySelector("#estimator-" + CSS.escape(prefix) + " [data-estimator-inputs]");
+    if (inputs) { inputs.hidden = !(option && option.value && option.dataset.gpu === "1"); }
     return { prefix: prefix, option: option };
   }
 
@@ -243,10 +256,46 @@
     }
   });
 
+  /* The page heading shows the saved title and acronym: what an autosave sent becomes the
+     heading once the server says it was saved (not while it is only typed). */
+  var headingSent = null;
+
+  function headingValues(form) {
+    var title = form.elements.namedItem("title");
+    var acronym = form.elements.namedItem("acronym");
+    if (!title || !title.name) { return null; }
+    return { title: title.value.trim(), acronym: acronym ? acronym.value.trim() : "" };
+  }
+
+  function showHeading(values) {
+    var heading = document.querySelector("main h1");
+    if (!heading) { return; }
+    heading.textContent = values.title || "Untitled proposal";
+    if (values.acronym) {
+      var small = document.createElement("small");
+      small.className = "text-muted";
+      small.textContent = "(" + values.acronym + ")";
+      heading.append(" ", small);
+    }
+    var parts = document.title.split(" — ");
+    if (parts.length > 1) {
+      parts[0] = values.acronym || "Draft proposal";
+      document.title = parts.join(" — ");
+    }
+  }
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var form = event.target;
+    if (form && form.id === "section-form") { headingSent = headingValues(form); }
+  });
+
   document.addEventListener("htmx:afterSwap", function (event) {
     var state = event.detail.target.querySelector && event.detail.target.querySelector("[data-save-state]");
     var form = document.getElementById("section-form");
-    if (state && form && state.dataset.saveState === "saved") { writeStore(form, null); }
+    if (state && form && state.dataset.saveState === "saved") {
+      writeStore(form, null);
+      if (headingSent) { showHeading(headingSent); }
+    }
     markInvalidFields(document);
   });
 

@@ -11,47 +11,110 @@ from django.views.decorators.http import require_GET, require_POST
 from allocations.units import estimate_hours
 from applications.forms.proposals import SECTIONS_BY_KEY, EstimatorForm, ResourceRequestForm
 from applications.models import Proposal, ResourceRequest
+from applications.selectors.resource_requests import estimator_inputs_for, request_summaries
 from applications.services import proposals as proposal_services
 from applications.views.service_errors import form_add_service_errors, form_take_conflict
 
 from .access import applicant_login_required, editable_proposal, visible_proposal
 from .pages import render_section, section_url
 
+CHOOSE_PARTITION_HINT = (
+    "Choose the system and partition of this request to see the hours in its unit."
+)
+ENTER_FIGURES_HINT = "Enter the parameters and training tokens to see the hours."
+ESTIMATOR_FIELD_LABELS = {
+    "parameters": "Parameters (N)",
+    "tokens": "Training tokens (D)",
+    "tflops": "Throughput",
+}
+
 
 def resources_context(proposal: Proposal, forms_by_pk=None, new_form=None) -> dict:
+    """Each saved request as a summary card (its form folded away unless it came back with an
+    error), and the form for a new one."""
     forms_by_pk = forms_by_pk or {}
     offered = list(
         proposal.call.offered_partitions.select_related("partition__centre").order_by("id")
     )
-    requests = list(
-        proposal.requests.select_related("offered_partition__partition__centre").order_by("id")
-    )
     rows = []
-    for rr in requests:
+    for summary in request_summaries(proposal=proposal):
+        rr = summary.request
         form = forms_by_pk.get(rr.pk) or ResourceRequestForm(proposal=proposal, resource_request=rr)
-        rows.append({"request": rr, "form": form, "est": _estimator_start(proposal, form, offered)})
+        rows.append(
+            {
+                "summary": summary,
+                "form": form,
+                "est": _estimator_start(proposal, form, offered),
+                "open": form.is_bound,
+            }
+        )
     new_form = new_form or ResourceRequestForm(proposal=proposal)
     return {
         "request_rows": rows,
         "new_form": new_form,
         "new_est": _estimator_start(proposal, new_form, offered),
+        # With requests saved, adding one more is folded away until asked for.
+        "new_open": new_form.is_bound or not rows,
         "offered": offered,
     }
 
 
 def _estimator_start(proposal: Proposal, form: ResourceRequestForm, offered: list) -> dict:
-    """What the estimator beside a request starts from: the inputs last copied into the request,
-    else the AI plan's N and D and the default throughput of the request's (or first GPU)
-    partition."""
-    saved = (form.resource_request.estimator_inputs if form.resource_request else None) or {}
+    """What the estimator beside a request starts from, and its first answer, rendered with the
+    page: the inputs last copied into the request, else the AI plan's N and D at the chosen
+    partition's default throughput. No partition chosen, no figures."""
+    saved = form.resource_request.estimator_inputs if form.resource_request else None
     chosen = str(form["offered_partition"].value() or "")
-    by_pk = {str(o.pk): o for o in offered}
-    partition = by_pk.get(chosen) or next((o for o in offered if o.partition.is_gpu), None)
+    partition = next((o for o in offered if str(o.pk) == chosen), None)
+    inputs = estimator_inputs_for(proposal, partition, saved)
     return {
-        "parameters": saved.get("parameters") or proposal.parameters,
-        "tokens": saved.get("tokens") or proposal.training_tokens,
-        "tflops": saved.get("tflops") or (partition.estimator_tflops if partition else None),
+        "parameters": inputs.parameters,
+        "tokens": inputs.tokens,
+        "tflops": inputs.tflops,
+        "offered": partition,
+        "uses_estimator": partition is not None and partition.partition.is_gpu,
+        "answer": estimate_answer(
+            prefix=form.prefix,
+            offered=partition,
+            parameters=inputs.parameters,
+            tokens=inputs.tokens,
+            tflops=inputs.tflops,
+        ),
     }
+
+
+def estimate_answer(
+    *, prefix: str, offered, parameters, tokens, tflops, errors: list[str] | None = None
+) -> dict:
+    """What the estimator says for figures that passed its form: the hours, the reason it
+    cannot estimate, a hint of what it still needs, or the errors of the figures typed."""
+    answer = {"prefix": prefix, "estimate": None, "problem": "", "hint": "", "errors": []}
+    if offered is None:
+        answer["hint"] = CHOOSE_PARTITION_HINT
+    elif offered.partition.is_gpu and errors:
+        answer["errors"] = errors
+    elif offered.partition.is_gpu and not parameters and not tokens:
+        answer["hint"] = ENTER_FIGURES_HINT
+    else:
+        try:
+            # A partition without GPUs is refused before the figures are read.
+            estimate = estimate_hours(
+                offered.partition,
+                parameters=parameters,
+                tokens=tokens,
+                sustained_tflops_per_accelerator=tflops,
+            )
+        except ValueError as exc:
+            answer["problem"] = str(exc)
+        else:
+            answer.update(
+                estimate=estimate,
+                offered=offered,
+                parameters=parameters,
+                tokens=tokens,
+                tflops=tflops,
+            )
+    return answer
 
 
 def _save_request(request, proposal: Proposal, resource_request: ResourceRequest | None):
@@ -143,29 +206,21 @@ def proposal_estimate(request, pk: int):
         },
         proposal=proposal,
     )
-    context = {"form": form, "prefix": prefix, "estimate": None, "problem": ""}
-    if form.is_valid():
-        offered = form.cleaned_data["offered_partition"]
-        parameters = form.cleaned_data["parameters"]
-        tokens = form.cleaned_data["tokens"]
-        tflops = form.cleaned_data["tflops"]
-        try:
-            estimate = estimate_hours(
-                offered.partition,
-                parameters=parameters,
-                tokens=tokens,
-                sustained_tflops_per_accelerator=tflops,
-            )
-        except ValueError as exc:
-            context["problem"] = str(exc)
-        else:
-            context.update(
-                {
-                    "estimate": estimate,
-                    "offered": offered,
-                    "parameters": parameters,
-                    "tokens": tokens,
-                    "tflops": tflops,
-                }
-            )
-    return render(request, "applications/proposals/_estimate.html", context)
+    form.is_valid()
+    cleaned = getattr(form, "cleaned_data", {})
+    # Nothing typed yet deserves a hint, not a list of errors.
+    nothing_typed = not form.data["parameters"].strip() and not form.data["tokens"].strip()
+    errors = [
+        f"{label}: {' '.join(form.errors[name])}"
+        for name, label in ESTIMATOR_FIELD_LABELS.items()
+        if name in form.errors and not nothing_typed
+    ]
+    answer = estimate_answer(
+        prefix=prefix,
+        offered=cleaned.get("offered_partition"),
+        parameters=cleaned.get("parameters"),
+        tokens=cleaned.get("tokens"),
+        tflops=cleaned.get("tflops"),
+        errors=errors,
+    )
+    return render(request, "applications/proposals/_estimate.html", answer)
