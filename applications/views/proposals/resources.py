@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.forms.models import ModelChoiceIteratorValue
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -40,6 +41,7 @@ def resources_context(proposal: Proposal, forms_by_pk=None, new_form=None) -> di
     for summary in request_summaries(proposal=proposal):
         rr = summary.request
         form = forms_by_pk.get(rr.pk) or ResourceRequestForm(proposal=proposal, resource_request=rr)
+        _list_partitions_read(form, offered)
         rows.append(
             {
                 "summary": summary,
@@ -49,6 +51,7 @@ def resources_context(proposal: Proposal, forms_by_pk=None, new_form=None) -> di
             }
         )
     new_form = new_form or ResourceRequestForm(proposal=proposal)
+    _list_partitions_read(new_form, offered)
     return {
         "request_rows": rows,
         "new_form": new_form,
@@ -57,6 +60,18 @@ def resources_context(proposal: Proposal, forms_by_pk=None, new_form=None) -> di
         "new_open": new_form.is_bound or not rows,
         "offered": offered,
     }
+
+
+def _list_partitions_read(form: ResourceRequestForm, offered: list) -> None:
+    """Every request's form offers the same partitions: list them from those already read, not
+    with a query per form (the field's queryset still checks what is posted)."""
+    field = form.fields["offered_partition"]
+    in_order = sorted(
+        offered, key=lambda o: (o.partition.centre.short_name, o.partition.system_name)
+    )
+    field.widget.choices = [("", field.empty_label)] + [
+        (ModelChoiceIteratorValue(o.pk, o), field.label_from_instance(o)) for o in in_order
+    ]
 
 
 def _estimator_start(proposal: Proposal, form: ResourceRequestForm, offered: list) -> dict:
