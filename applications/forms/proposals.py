@@ -112,6 +112,9 @@ class AIPlanForm(ProposalSectionForm):
     def __init__(self, *args, proposal: Proposal, **kwargs):
         super().__init__(*args, proposal=proposal, **kwargs)
         # The model's help texts repeat the labels; say what the applicant should write instead.
+        self.fields["model_type"].help_text = (
+            "The kind of model, for example a decoder-only transformer or a diffusion model."
+        )
         self.fields["parameters"].help_text = "A whole number: 7000000000 for a 7B model."
         self.fields["training_tokens"].help_text = (
             "A whole number: 2000000000000 for 2T tokens; the data set size in tokens if you "

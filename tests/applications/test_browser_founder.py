@@ -123,7 +123,7 @@ def test_founder_applies_over_two_sittings_and_gets_the_receipt(page, tmp_path, 
     row = page.locator(f"#member-{member.pk}")
     row.get_by_label("Expertise").fill("NLP research lead, 10 years")
     row.locator("input[type=file]").set_input_files(a_real_pdf(tmp_path / "cv-lena-roth.pdf"))
-    row.get_by_role("button", name="Save Lena").click()
+    row.get_by_role("button", name="Save team member").click()
     page.get_by_text("Saved Lena Roth's details.").wait_for()
     assert page.locator(f"#member-{member.pk}").get_by_role("link", name="CV").is_visible()
 
@@ -274,6 +274,7 @@ def test_a_request_saved_after_the_session_expired_is_restored_after_login(page,
     page.goto(reverse("applications:proposal_section", args=[proposal.pk, "resources"]))
     log_in(page)
     card = page.locator(f"#request-{request.pk}")
+    card.get_by_text("Edit request").click()
     card.get_by_label("Justification").wait_for()
 
     page.context.clear_cookies(name="sessionid")
@@ -287,6 +288,8 @@ def test_a_request_saved_after_the_session_expired_is_restored_after_login(page,
     page.get_by_role("heading", name="Resource requests").wait_for()
     page.get_by_text("We restored text you typed").wait_for()
     card = page.locator(f"#request-{request.pk}")
+    # The restored text unfolds the card's form, which the page shows folded.
+    assert card.get_by_label("Justification").is_visible()
     assert card.get_by_label("Justification").input_value().startswith("Three ablation runs")
     assert card.locator(f"#id_rr{request.pk}-hours").input_value() == "30000"
     request.refresh_from_db()
