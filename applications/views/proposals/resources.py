@@ -69,8 +69,9 @@ def _list_partitions_read(form: ResourceRequestForm, offered: list) -> None:
     in_order = sorted(
         offered, key=lambda o: (o.partition.centre.short_name, o.partition.system_name)
     )
+    # "MareNostrum 5 ACC (BSC)" fits a phone's width; the unit shows beside the hours instead.
     field.widget.choices = [("", field.empty_label)] + [
-        (ModelChoiceIteratorValue(o.pk, o), field.label_from_instance(o)) for o in in_order
+        (ModelChoiceIteratorValue(o.pk, o), str(o.partition)) for o in in_order
     ]
 
 
