@@ -87,7 +87,7 @@ def test_a_saved_request_is_a_folded_card_with_hours_unit_and_estimate(client, a
     # The form and the estimator are folded away, not repeated open for every request.
     assert re.search(r'<details class="request-edit">\s*<summary[^>]*>.*Edit request', html, re.S)
     assert f'id="rr{request.pk}-form"' in html
-    assert re.search(rf'<option value="{request.offered_partition_id}"[^>]* selected>', html)
+    assert f'<option value="{request.offered_partition_id}" selected data-unit="GPU-hours"' in html
     # The page renders the estimator's answer itself: no request per card on load.
     assert 'hx-trigger="load' not in body
 
