@@ -315,3 +315,43 @@ def test_ai_plan_and_software_have_no_placeholders_that_could_pass_for_answers(
         assert "placeholder=" not in form, section
     body = client.get(section_url(draft, "ai_plan")).content.decode()
     assert "7000000000 for a 7B model" in body  # the example is a help text instead
+
+
+def test_a_stale_card_save_comes_back_unfolded_over_the_teammates_figures(client, applicant, draft):
+    request = save_request(draft, 58334)
+    teammate = MembershipFactory(
+        organisation=draft.organisation, user__first_name="Bea", user__last_name="Tensor"
+    ).user
+    resource_request_save(
+        proposal=draft, by=teammate, offered_partition=request.offered_partition, hours=45000,
+        job_size=64, storage_tb=5, duration_months=draft.call.durations_months[0],
+        justification="Bea's plan", resource_request=request, expected_version=1,
+    )  # fmt: skip
+    prefix = f"rr{request.pk}"
+    response = client.post(
+        reverse(
+            "applications:resource_request_change",
+            kwargs={"pk": draft.pk, "request_pk": request.pk},
+        ),
+        {
+            f"{prefix}-offered_partition": request.offered_partition_id,
+            f"{prefix}-hours": "60000",
+            f"{prefix}-job_size": "64",
+            f"{prefix}-storage_tb": "5",
+            f"{prefix}-duration_months": draft.call.durations_months[0],
+            f"{prefix}-justification": "My own plan",
+            f"{prefix}-version": "1",
+        },
+    )
+    html = card(response.content.decode(), request)
+    # The summary shows what is stored (the teammate's figure, flagged against the estimate);
+    # the form, unfolded, keeps what this applicant typed and offers the new version.
+    summary = summary_part(html)
+    assert 'data-request-hours="45000"' in summary
+    assert 'data-flag="estimate"' in summary
+    assert '<details class="request-edit" open>' in html
+    assert "Bea Tensor saved the request for" in html
+    assert "My own plan" in html and 'value="60000"' in html
+    assert f'name="{prefix}-version" value="2"' in html
+    request.refresh_from_db()
+    assert (request.hours, request.version) == (45000, 2)
