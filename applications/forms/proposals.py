@@ -112,7 +112,9 @@ class AIPlanForm(ProposalSectionForm):
     def __init__(self, *args, proposal: Proposal, **kwargs):
         super().__init__(*args, proposal=proposal, **kwargs)
         # The model's help texts repeat the labels; say what the applicant should write instead.
-        self.fields["model_type"].help_text = (
+        self.fields[
+            "model_type"
+        ].help_text = (
             "The kind of model, for example a decoder-only transformer or a diffusion model."
         )
         self.fields["parameters"].help_text = "A whole number: 7000000000 for a 7B model."
@@ -135,7 +137,9 @@ class SoftwareForm(ProposalSectionForm):
 
     def __init__(self, *args, proposal: Proposal, **kwargs):
         super().__init__(*args, proposal=proposal, **kwargs)
-        self.fields["software_stack"].help_text = (
+        self.fields[
+            "software_stack"
+        ].help_text = (
             "The frameworks and libraries you use, with their versions, and how jobs are launched."
         )
 

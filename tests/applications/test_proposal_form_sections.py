@@ -225,6 +225,17 @@ def test_the_new_request_estimator_shows_only_a_hint_until_a_partition_is_chosen
     assert "GPU-hours" not in estimator.split("data-estimate-result>")[1]
 
 
+def test_a_half_written_ai_plan_gives_the_estimator_a_hint_not_an_error(client, applicant, draft):
+    request = save_request(draft, 58334)
+    draft.training_tokens = None
+    draft.save()
+    html = card(client.get(section_url(draft, "resources")).content.decode(), request)
+    result = re.search(r"data-estimate-result>(.*?)</div>", html, re.S).group(1)
+    assert "Enter the parameters and training tokens to see the hours." in result
+    assert "text-danger" not in result
+    assert 'data-flag="estimate"' not in summary_part(html)
+
+
 def estimate(client, draft, **params):
     query = {"prefix": "new", "new-parameters": "7e9", "new-tokens": "2e12", "new-tflops": "400"}
     query.update(params)

@@ -109,7 +109,7 @@ def estimate_answer(
         answer["hint"] = CHOOSE_PARTITION_HINT
     elif offered.partition.is_gpu and errors:
         answer["errors"] = errors
-    elif offered.partition.is_gpu and not parameters and not tokens:
+    elif offered.partition.is_gpu and not (parameters and tokens):
         answer["hint"] = ENTER_FIGURES_HINT
     else:
         try:
