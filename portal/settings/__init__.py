@@ -237,6 +237,12 @@ ACCOUNT_EMAIL_NOTIFICATIONS = True
 # A login (or a password confirmation) this recent is not asked for again before a sensitive step,
 # e.g. the TOTP set-up staff are sent to right after logging in; long enough to install an app.
 ACCOUNT_REAUTHENTICATION_TIMEOUT = 600
+ACCOUNT_FORMS = {
+    "login": "portal.account_forms.LoginForm",
+    "change_password": "portal.account_forms.ChangePasswordForm",
+    "set_password": "portal.account_forms.SetPasswordForm",
+    "reset_password_from_key": "portal.account_forms.ResetPasswordKeyForm",
+}
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
