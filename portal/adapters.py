@@ -44,6 +44,18 @@ def public_url(url: str, request: HttpRequest | None) -> str:
 class AccountAdapter(DefaultAccountAdapter):
     """Routes allauth's own mails (confirmation, password reset...) through the outbox."""
 
+    # allauth's messages that read unlike the portal's ("Please...", "primary").
+    error_messages = {
+        **DefaultAccountAdapter.error_messages,
+        "enter_current_password": "Type your current password.",
+        "email_password_mismatch": "The email address or the password is not correct.",
+        "cannot_remove_primary_email": (
+            "Your main address cannot be removed: make another address the main one first."
+        ),
+        "unverified_primary_email": "Confirm the address before making it your main one.",
+        "rate_limited": "Too many requests: wait a moment and try again.",
+    }
+
     def site(self) -> PortalSite:
         base = public_url("/", self.request)
         return PortalSite(name=settings.PORTAL_SITE_NAME, domain=urlsplit(base).netloc)
