@@ -102,6 +102,13 @@ class AccountAdapter(DefaultAccountAdapter):
             show_in_portal=False,
         )
 
+    def get_reauthentication_methods(self, user) -> list[dict]:
+        methods = super().get_reauthentication_methods(user)
+        for method in methods:
+            if method["id"] == "mfa_reauthenticate":
+                method["description"] = "Use your authenticator app or a recovery code"
+        return methods
+
     def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
         """A sensitive step (setting up TOTP, which staff are sent to right after logging in) does
         not ask for the password again when the user authenticated in this session less than

@@ -237,6 +237,9 @@ ACCOUNT_EMAIL_NOTIFICATIONS = True
 # A login (or a password confirmation) this recent is not asked for again before a sensitive step,
 # e.g. the TOTP set-up staff are sent to right after logging in; long enough to install an app.
 ACCOUNT_REAUTHENTICATION_TIMEOUT = 600
+# Confirm with the password or the authenticator app; a code mailed to the inbox that can also reset
+# the password would prove nothing more.
+ACCOUNT_REAUTHENTICATION_METHODS = ("password", "mfa")
 ACCOUNT_FORMS = {
     "login": "portal.account_forms.LoginForm",
     "change_password": "portal.account_forms.ChangePasswordForm",

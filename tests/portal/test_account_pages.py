@@ -165,3 +165,8 @@ def test_two_factor_pages_of_a_staff_member(client):
     }
     for name, url in pages.items():
         _assert_portal_page(client.get(url), name)
+    # Confirming is by password or authenticator app, not by a code mailed to the same inbox.
+    reauthenticate = client.get(reverse("mfa_reauthenticate")).content.decode()
+    assert "Use your password" in reauthenticate and "sign-in code" not in reauthenticate
+    assert reverse("account_request_reauthentication_code") not in reauthenticate
+    assert client.get(reverse("account_request_reauthentication_code")).status_code == 403
