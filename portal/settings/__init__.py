@@ -226,11 +226,30 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": "20/m/ip,5/m/key",
     "confirm_email": "1/3m/key",
 }
-ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Compute Access Portal] "
+# The portal's name in allauth's mails (their `current_site.name`; django.contrib.sites is not
+# installed) and in authenticator apps. Mails come from the portal's name, so no subject prefix.
+PORTAL_SITE_NAME = "Compute Access Portal"
+ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
+# Links in allauth's mails use SITE_URL (portal.adapters); this covers URLs allauth builds itself.
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SITE_URL.startswith("https://") else "http"
+# Mail the account's owner when its password, email addresses or two-factor set-up change.
+ACCOUNT_EMAIL_NOTIFICATIONS = True
+# A login (or a password confirmation) this recent is not asked for again before a sensitive step,
+# e.g. the TOTP set-up staff are sent to right after logging in; long enough to install an app.
+ACCOUNT_REAUTHENTICATION_TIMEOUT = 600
+# Confirm with the password or the authenticator app; a code mailed to the inbox that can also reset
+# the password would prove nothing more.
+ACCOUNT_REAUTHENTICATION_METHODS = ("password", "mfa")
+ACCOUNT_FORMS = {
+    "login": "portal.account_forms.LoginForm",
+    "change_password": "portal.account_forms.ChangePasswordForm",
+    "set_password": "portal.account_forms.SetPasswordForm",
+    "reset_password_from_key": "portal.account_forms.ResetPasswordKeyForm",
+}
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
-MFA_TOTP_ISSUER = "Compute Access Portal"
+MFA_TOTP_ISSUER = PORTAL_SITE_NAME
 # Staff (programme officers, reviewers, centre staff, admins) must enable TOTP before they reach
 # staff pages. On by default and in production; the demo turns it off so a newcomer can look around.
 PORTAL_STAFF_MFA_REQUIRED = env.bool("PORTAL_STAFF_MFA_REQUIRED", default=True)

@@ -6,6 +6,7 @@ import time
 from datetime import UTC, datetime
 
 import pytest
+import time_machine
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import (
     TOTP,
@@ -180,7 +181,7 @@ def _login(client, user):
 
 
 def _reauthenticate(client):
-    """Setting up TOTP asks for the password again, even right after logging in."""
+    """Confirm the password again (allauth's reauthentication page)."""
     response = client.post(reverse("account_reauthenticate"), {"password": PASSWORD})
     assert response.status_code == 302, response.content.decode()
 
@@ -205,11 +206,30 @@ def test_staff_without_totp_are_sent_to_set_it_up(client, make_staff):
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("mfa_activate_totp"))
     assert "next=/profile/" in response["Location"]
-    # The set-up page itself (after confirming the password) stays reachable.
+    # The set-up page shows its form straight away: the login a moment ago counts as recent.
+    response = client.get(reverse("mfa_activate_totp"))
+    assert response.status_code == 200
+    assert 'data-testid="totp-secret"' in response.content.decode()
+
+
+def test_totp_set_up_asks_for_the_password_again_once_the_login_is_old(client):
+    officer = ProgrammeOfficerFactory(mfa=False)
+    _login(client, officer)
+    timeout = base_settings.ACCOUNT_REAUTHENTICATION_TIMEOUT
+    with time_machine.travel(time.time() + timeout - 30, tick=False):
+        assert client.get(reverse("mfa_activate_totp")).status_code == 200
+    with time_machine.travel(time.time() + timeout + 1, tick=False):
+        response = client.get(reverse("mfa_activate_totp"))
+        assert response["Location"].startswith(reverse("account_reauthenticate"))
+        _reauthenticate(client)
+        assert client.get(reverse("mfa_activate_totp")).status_code == 200
+
+
+def test_a_session_without_a_recorded_login_is_asked_for_the_password(client):
+    """The exemption is the login's record in this session, not being logged in at all."""
+    client.force_login(ProgrammeOfficerFactory(mfa=False))
     response = client.get(reverse("mfa_activate_totp"))
     assert response["Location"].startswith(reverse("account_reauthenticate"))
-    _reauthenticate(client)
-    assert client.get(reverse("mfa_activate_totp")).status_code == 200
 
 
 def test_staff_with_totp_reach_their_pages(client):
@@ -236,7 +256,6 @@ def test_staff_activate_totp_with_a_code_and_are_offered_the_way_back(client):
     officer = ProgrammeOfficerFactory(mfa=False)
     _login(client, officer)
     client.get(reverse("applications:officer_calls"))  # redirected; remembered
-    _reauthenticate(client)
     page = client.get(reverse("mfa_activate_totp")).content.decode()
     secret = re.search(r'id="authenticator_secret"[^>]*value="([A-Z2-7]+)"', page)
     secret = secret or re.search(r'value="([A-Z2-7]+)"[^>]*id="authenticator_secret"', page)
