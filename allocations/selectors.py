@@ -97,6 +97,10 @@ class CutOffCapacity:
         return sum(line.proposals for line in self.lines)
 
 
+# Past cut-offs shown in full on the centre page; earlier ones are folded away.
+RECENT_PAST_CUTOFFS = 3
+
+
 @dataclass
 class CallCapacity:
     """A call's pools on the centre, by cut-off: the past ones (latest first), the next one, and
@@ -115,6 +119,14 @@ class CallCapacity:
     @property
     def later(self) -> list[CutOffCapacity]:
         return self.upcoming[1:]
+
+    @property
+    def recent(self) -> list[CutOffCapacity]:
+        return self.past[:RECENT_PAST_CUTOFFS]
+
+    @property
+    def earlier(self) -> list[CutOffCapacity]:
+        return self.past[RECENT_PAST_CUTOFFS:]
 
 
 @dataclass
@@ -159,6 +171,16 @@ def centre_capacity(*, centre: Centre, now: datetime | None = None) -> CentreCap
         call.upcoming.sort(key=lambda c: c.at)
     ordered = sorted(calls.values(), key=lambda c: (c.title.casefold(), c.key))
     return CentreCapacity(calls=ordered, other_pools=other)
+
+
+def centre_roles_of(*, user, centres) -> list[tuple[Centre, list[str]]]:
+    """Those of `centres` where `user` works, each with the user's roles there (read from the
+    roles cached for the request: no query)."""
+    labels: dict[int, list[str]] = {}
+    for role in CentreMembership.Role:
+        for centre_id in roles.centre_ids_with_role(user, role.value):
+            labels.setdefault(centre_id, []).append(role.label.lower())
+    return [(centre, labels[centre.pk]) for centre in centres if centre.pk in labels]
 
 
 def centres_administered_by(*, user) -> QuerySet[Centre]:

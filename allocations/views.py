@@ -15,8 +15,16 @@ from .models import Centre, Partition
 
 
 def centre_list(request):
-    centres = selectors.centres_with_partitions()
-    return render(request, "allocations/centre_list.html", {"centres": centres})
+    centres = list(selectors.centres_with_partitions())
+    return render(
+        request,
+        "allocations/centre_list.html",
+        {
+            "centres": centres,
+            # Centre staff find their own centre's page first.
+            "my_centres": selectors.centre_roles_of(user=request.user, centres=centres),
+        },
+    )
 
 
 def centre_detail(request, pk: int):

@@ -4,6 +4,7 @@ import ast
 import re
 from datetime import timedelta
 from decimal import Decimal
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -61,7 +62,7 @@ def section_of(page: str, heading: str) -> str:
 
 def text(html: str) -> str:
     """What a reader sees: the text without tags, spaces collapsed."""
-    return " ".join(re.sub(r"<[^>]+>", " ", html).split()).replace(" )", ")")
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split()).replace(" )", ")")
 
 
 @pytest.fixture
@@ -339,3 +340,27 @@ def test_allocations_imports_nothing_from_the_apps_above_it():
                 if name.split(".")[0] in ("applications", "reviews")
             ]
     assert offenders == []
+
+
+def test_older_past_cut_offs_are_folded_away_with_their_figures(client, programme):
+    p = programme
+    officer = UserFactory()
+    at = p["fast_past"].at
+    older = []
+    for weeks in (1, 2, 3):  # three more past cut-offs before the one of the fixture
+        older.append(
+            call_services.cutoff_add(call=p["fast"], at=at - timedelta(weeks=weeks), by=officer)
+        )
+    oldest = older[-1]
+    submitted(oldest, p["fast_gpu"], 12_000, at=oldest.at - timedelta(days=2))
+    client.force_login(p["admin"].user)
+    section = section_of(
+        client.get(centre_url(p["admin"].centre)).content.decode(), "Fast Lane spring"
+    )
+    shown, folded = section.split("earlier cut-off", 1)
+    assert shown.count("Closed") == 3  # the three most recent past cut-offs, in full
+    assert "1 earlier cut-off" in text(section)
+    assert "12,000 of 400,000 GPU-hours requested · 1 proposal" in text(
+        folded.split("</details>")[0]
+    )
+    assert "12,000" not in shown

@@ -303,3 +303,20 @@ def test_saved_is_said_only_when_something_changed(client):
     assert f"{partition.system_name} {partition.name} was saved." in page
     assert "Nothing was changed" not in page
     assert Activity.objects.filter(verb="partition.updated").count() == 1
+
+
+@pytest.mark.django_db
+def test_centre_staff_find_their_own_centre_first_on_the_list(client):
+    assessor = CentreMembershipFactory()
+    CentreMembershipFactory(centre=assessor.centre, user=assessor.user, administrator=True)
+    other = CentreFactory(name="Elsewhere Centre")
+    client.force_login(assessor.user)
+    page = client.get(reverse("allocations:centre_list")).content.decode()
+    mine = re.search(r'<section[^>]*aria-labelledby="my-centres".*?</section>', page, re.S)
+    assert mine, "centre staff see where they work"
+    detail = reverse("allocations:centre_detail", kwargs={"pk": assessor.centre_id})
+    assert f'href="{detail}#capacity"' in mine.group(0)
+    assert "technical assessor, centre administrator" in mine.group(0)
+    assert other.name not in mine.group(0)
+    client.force_login(UserFactory())
+    assert "Where you work" not in client.get(reverse("allocations:centre_list")).content.decode()
