@@ -226,11 +226,14 @@ class Command(BaseCommand):
         )
         # Everyone's password is the demo password; hashed once, as hashing is slow on purpose.
         self.password_hash = make_password(DEMO_PASSWORD)
-        with self._mail_kept_in_files(), transaction.atomic():
-            catalogue_seed()
-            ensure_role_groups()
-            logins = {person.email: self._person(person) for person in PEOPLE}
-            self._roles(logins)
+        # Each step commits on its own, so that what follows a commit (the PDF, the receipt)
+        # happens at that step's moment too, as it would have then.
+        with self._mail_kept_in_files():
+            with transaction.atomic():
+                catalogue_seed()
+                ensure_role_groups()
+                logins = {person.email: self._person(person) for person in PEOPLE}
+                self._roles(logins)
             self._organisations()
             officer = logins[OFFICER.email]
             calls = [self._call(spec, officer) for spec in CALLS]
@@ -246,7 +249,8 @@ class Command(BaseCommand):
         for step in sorted(steps, key=lambda s: s.at):
             with _as_of(step.at):
                 proposal_services.cutoffs_close_passed()
-                step.run()
+                with transaction.atomic():
+                    step.run()
 
     # --- People ---------------------------------------------------------------------------------
 
@@ -365,7 +369,7 @@ class Command(BaseCommand):
             _add_months(_local_day(self.opening), spec.months_open), time(0), ZONE
         )
         # Set up three weeks before the opening, published a week later.
-        with _as_of(self.opening - timedelta(days=21)):
+        with _as_of(self.opening - timedelta(days=21)), transaction.atomic():
             call = call_services.call_create(
                 by=officer,
                 title=spec.title,
