@@ -92,10 +92,6 @@ class CutOffCapacity:
     is_past: bool
     lines: list[PoolLine] = field(default_factory=list)
 
-    @property
-    def requested_proposals(self) -> int:
-        return sum(line.proposals for line in self.lines)
-
 
 # Past cut-offs shown in full on the centre page; earlier ones are folded away.
 RECENT_PAST_CUTOFFS = 3
