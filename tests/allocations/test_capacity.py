@@ -181,7 +181,7 @@ def test_requested_hours_count_submitted_proposals_of_that_cut_off_only(client, 
     page = client.get(centre_url(p["admin"].centre)).content.decode()
     section = section_of(page, "Fast Lane spring")
     assert "25,000 of 400,000 GPU-hours requested (6 %)" in text(section)
-    assert re.search(r"· 1 proposal\b(?!s)", section)
+    assert re.search(r"· 1 proposal\b(?!s)", text(section))
     assert "90,000 of 400,000 GPU-hours requested (22 %)" in text(section)
     assert "· 2 proposals" in text(section)
     assert "5,000,000 of 20,000,000 core-hours requested (25 %)" in text(page)
