@@ -187,6 +187,20 @@ class CatalogueSeedResult:
     partitions_updated: int
 
 
+def _create_or_refresh(model, lookup: dict, facts: dict, on_create: dict | None = None):
+    """The row found by `lookup` with `facts` set: (row, created, changed). An existing row is
+    written only when a fact differs."""
+    row = model.objects.filter(**lookup).first()
+    if row is None:
+        return model.objects.create(**lookup, **facts, **(on_create or {})), True, False
+    changed = [name for name, value in facts.items() if getattr(row, name) != value]
+    for name in changed:
+        setattr(row, name, facts[name])
+    if changed:
+        row.save(update_fields=changed)
+    return row, False, bool(changed)
+
+
 @transaction.atomic
 def catalogue_seed(*, by=None) -> CatalogueSeedResult:
     """Create or refresh the centres and partitions above. Safe to run any number of times.
@@ -195,11 +209,12 @@ def catalogue_seed(*, by=None) -> CatalogueSeedResult:
     decision, so an existing partition keeps its `is_active`.
     """
     centres: dict[str, Centre] = {}
-    centres_created = 0
+    centres_created = centres_updated = 0
     for facts in CENTRES:
-        centre, created = Centre.objects.update_or_create(
-            short_name=facts.short_name,
-            defaults={
+        centre, created, changed = _create_or_refresh(
+            Centre,
+            {"short_name": facts.short_name},
+            {
                 "name": facts.name,
                 "city": facts.city,
                 "country": facts.country,
@@ -208,6 +223,7 @@ def catalogue_seed(*, by=None) -> CatalogueSeedResult:
         )
         centres[facts.short_name] = centre
         centres_created += created
+        centres_updated += changed
 
     created_count = updated_count = 0
     for facts in PARTITIONS:
@@ -223,20 +239,25 @@ def catalogue_seed(*, by=None) -> CatalogueSeedResult:
             "sustained_tflops_per_accelerator": facts.sustained_tflops,
             "notes": facts.notes,
         }
-        _, created = Partition.objects.update_or_create(
-            centre=centres[facts.centre],
-            system_name=facts.system_name,
-            name=facts.name,
-            defaults=published,
-            create_defaults={**published, "is_active": True},
+        _, created, changed = _create_or_refresh(
+            Partition,
+            {
+                "centre": centres[facts.centre],
+                "system_name": facts.system_name,
+                "name": facts.name,
+            },
+            published,
+            on_create={"is_active": True},
         )
         created_count += created
-        updated_count += not created
+        updated_count += changed
 
     result = CatalogueSeedResult(centres_created, created_count, updated_count)
-    activity_record(
-        actor=by,
-        verb="catalogue.seeded",
-        data=asdict(result),
-    )
+    # Logged when it changed something: running it again on a current catalogue leaves no trace.
+    if centres_created or centres_updated or created_count or updated_count:
+        activity_record(
+            actor=by,
+            verb="catalogue.seeded",
+            data={**asdict(result), "centres_updated": centres_updated},
+        )
     return result

@@ -16,10 +16,22 @@ GPU_ONLY_FIELDS = (
 )
 
 
+class MultilineTextField(forms.CharField):
+    """Text from a text area. Browsers send its line breaks as CRLF: they are kept as typed (LF),
+    so that sending the form back unchanged changes nothing and a line break counts once
+    against the length limit."""
+
+    widget = forms.Textarea
+
+    def to_python(self, value):
+        return super().to_python(value).replace("\r\n", "\n")
+
+
 class PartitionForm(forms.ModelForm):
     class Meta:
         model = Partition
         fields = list(PARTITION_EDITABLE_FIELDS)
+        field_classes = {"notes": MultilineTextField}
         labels = {
             "accelerators_per_node": "Accelerators per node",
             "devices_per_accelerator": "Devices per accelerator",
@@ -28,6 +40,7 @@ class PartitionForm(forms.ModelForm):
             "nodes": "Nodes",
             "sustained_tflops_per_accelerator": "Estimator throughput (TFLOP/s per accelerator)",
             "is_active": "Open to new requests",
+            "notes": "Notes",
         }
         help_texts = {
             "accelerators_per_node": "The accelerators a GPU-hour is counted on. 0 for CPU.",
@@ -36,6 +49,10 @@ class PartitionForm(forms.ModelForm):
                 "throughput of a well-tuned training run, typically 35-40 % of the peak."
             ),
             "is_active": "Inactive partitions are kept but cannot be offered in new calls.",
+            "notes": (
+                "Shown on the centre page under the partition's hardware, e.g. maintenance "
+                "windows or software images."
+            ),
         }
         widgets = {
             "accelerators_per_node": forms.NumberInput(attrs={"min": "0"}),
@@ -46,6 +63,7 @@ class PartitionForm(forms.ModelForm):
             "sustained_tflops_per_accelerator": forms.NumberInput(
                 attrs={"min": "0", "step": "0.1"}
             ),
+            "notes": forms.Textarea(attrs={"rows": 3}),
         }
 
     def __init__(self, *args, **kwargs):

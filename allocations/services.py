@@ -30,8 +30,9 @@ PARTITION_EDITABLE_FIELDS = (
 
 
 @transaction.atomic
-def partition_update(*, partition: Partition, by, **facts: Any) -> Partition:
-    """Change a partition's hardware facts, estimator default or active flag.
+def partition_update(*, partition: Partition, by, **facts: Any) -> list[str]:
+    """Change a partition's hardware facts, estimator default, notes or active flag. Returns the
+    names of the fields that changed (none: nothing was written, nothing logged).
 
     Raises PermissionDenied unless `by` administers the partition's centre, ValidationError if
     the facts do not make a consistent partition (nothing is saved then).
@@ -49,7 +50,7 @@ def partition_update(*, partition: Partition, by, **facts: Any) -> Partition:
         if getattr(current, name) != value
     }
     if not changes:
-        return current
+        return []
     for name in changes:
         setattr(current, name, facts[name])
     current.full_clean()
@@ -68,4 +69,4 @@ def partition_update(*, partition: Partition, by, **facts: Any) -> Partition:
         to_state=to_state,
         data={"changes": changes},
     )
-    return current
+    return sorted(changes)

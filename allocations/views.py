@@ -15,8 +15,16 @@ from .models import Centre, Partition
 
 
 def centre_list(request):
-    centres = selectors.centres_with_partitions()
-    return render(request, "allocations/centre_list.html", {"centres": centres})
+    centres = list(selectors.centres_with_partitions())
+    return render(
+        request,
+        "allocations/centre_list.html",
+        {
+            "centres": centres,
+            # Centre staff find their own centre's page first.
+            "my_centres": selectors.centre_roles_of(user=request.user, centres=centres),
+        },
+    )
 
 
 def centre_detail(request, pk: int):
@@ -33,7 +41,7 @@ def centre_detail(request, pk: int):
             "centre": centre,
             "partitions": centre.partitions.all(),
             "can_edit": user.has_perm("allocations.change_partition", centre),
-            "pools": selectors.capacity_pools_of(centre=centre) if can_see_pools else None,
+            "capacity": selectors.centre_capacity(centre=centre) if can_see_pools else None,
         },
     )
 
@@ -49,14 +57,20 @@ def partition_edit(request, centre_pk: int, pk: int):
         raise Http404("No such partition.")
     form = PartitionForm(request.POST or None, instance=partition)
     if request.method == "POST" and form.is_valid():
+        name = f"{partition.system_name} {partition.name}"
         try:
-            services.partition_update(partition=partition, by=request.user, **form.facts())
+            changed = services.partition_update(
+                partition=partition, by=request.user, **form.facts()
+            )
         except ValidationError as exc:
             form.add_error(None, exc)
         except PermissionDenied:
             raise Http404("No such partition.") from None
         else:
-            messages.success(request, f"{partition.system_name} {partition.name} was saved.")
+            if changed:
+                messages.success(request, f"{name} was saved.")
+            else:
+                messages.info(request, f"Nothing was changed on {name}.")
             return redirect("allocations:centre_detail", pk=partition.centre_id)
     return render(
         request,

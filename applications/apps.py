@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class ApplicationsConfig(AppConfig):
     name = "applications"
     verbose_name = "Calls and proposals"
+
+    def ready(self):
+        # The centre pages (allocations) show the hours requested from each cut-off's pools.
+        from allocations.pool_demand import pool_demand_provider_register
+        from applications.selectors.pools import cutoff_pool_demands
+
+        pool_demand_provider_register(cutoff_pool_demands)

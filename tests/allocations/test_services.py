@@ -12,7 +12,7 @@ from tests.factories import CentreMembershipFactory, PartitionFactory
 def test_partition_update_saves_and_logs_what_changed():
     admin = CentreMembershipFactory(administrator=True)
     partition = PartitionFactory(centre=admin.centre, nodes=1120, is_active=True)
-    updated = partition_update(
+    changed = partition_update(
         partition=partition,
         by=admin.user,
         nodes=1000,
@@ -22,7 +22,7 @@ def test_partition_update_saves_and_logs_what_changed():
     partition.refresh_from_db()
     assert (partition.nodes, partition.is_active) == (1000, False)
     assert partition.sustained_tflops_per_accelerator == Decimal("380.0")
-    assert updated.pk == partition.pk
+    assert changed == ["is_active", "nodes", "sustained_tflops_per_accelerator"]
     activity = Activity.objects.get(verb="partition.updated")
     assert activity.actor == admin.user
     assert (activity.from_state, activity.to_state) == ("active", "inactive")
@@ -32,8 +32,15 @@ def test_partition_update_saves_and_logs_what_changed():
 @pytest.mark.django_db
 def test_partition_update_with_nothing_changed_writes_nothing():
     admin = CentreMembershipFactory(administrator=True)
-    partition = PartitionFactory(centre=admin.centre, nodes=10)
-    partition_update(partition=partition, by=admin.user, nodes=10)
+    partition = PartitionFactory(centre=admin.centre, nodes=10, notes="Maintenance\nin June")
+    changed = partition_update(
+        partition=partition,
+        by=admin.user,
+        nodes=10,
+        notes="Maintenance\nin June",
+        sustained_tflops_per_accelerator=Decimal("400.00"),  # the same figure, written otherwise
+    )
+    assert changed == []
     assert not Activity.objects.filter(verb="partition.updated").exists()
 
 

@@ -1,3 +1,4 @@
+import re
 from decimal import Decimal
 
 import pytest
@@ -191,32 +192,25 @@ def test_capacity_pools_show_to_the_centres_staff_only(client):
 
 
 @pytest.mark.django_db
-def test_capacity_pools_are_grouped_by_partition_with_the_unit(client):
-    import re
-
+def test_pools_for_no_cut_off_are_listed_by_partition_with_the_unit(client):
     admin = CentreMembershipFactory(administrator=True)
     gpu = PartitionFactory(centre=admin.centre, system_name="Booster", name="ACC")
     cpu = PartitionFactory(centre=admin.centre, system_name="Cluster", name="GPP", cpu=True)
-    # Created interleaved: the page still shows each partition's pools together.
-    CapacityPoolFactory(partition=gpu, label="Fast Lane 2026-05", hours=Decimal("250000"))
-    CapacityPoolFactory(partition=cpu, label="Playground 2026-05", hours=Decimal("3000000"))
-    CapacityPoolFactory(partition=gpu, label="Fast Lane 2026-06", hours=Decimal("120000"))
+    # Created interleaved: the page still lists each partition's pools together.
+    CapacityPoolFactory(partition=gpu, label="Reserve 2026-05", hours=Decimal("250000"))
+    CapacityPoolFactory(partition=cpu, label="Pilots 2026-05", hours=Decimal("3000000"))
+    CapacityPoolFactory(partition=gpu, label="Reserve 2026-06", hours=Decimal("120000"))
     client.force_login(admin.user)
     page = client.get(reverse("allocations:centre_detail", kwargs={"pk": admin.centre_id}))
-    text = page.content.decode()
-
-    def group(partition) -> str:
-        found = re.search(rf'<section[^>]*id="pools-{partition.pk}".*?</section>', text, re.S)
-        assert found, f"no pool group for {partition}"
-        return found.group(0)
-
-    booster, cluster = group(gpu), group(cpu)
-    assert "Booster ACC" in booster and "in GPU-hours" in booster
-    assert "Fast Lane 2026-05" in booster and "Fast Lane 2026-06" in booster
-    assert "Playground" not in booster
-    assert "Cluster GPP" in cluster and "in core-hours" in cluster
-    assert "3,000,000 core-hours" in cluster
-    assert "Fast Lane" not in cluster
+    rows = re.findall(
+        r'<li class="list-group-item" id="pool-\d+">(.*?)</li>', page.content.decode(), re.S
+    )
+    lines = [" ".join(re.sub(r"<[^>]+>", " ", row).split()) for row in rows]
+    assert lines == [
+        "Booster ACC Reserve 2026-05 250,000 GPU-hours",
+        "Booster ACC Reserve 2026-06 120,000 GPU-hours",
+        "Cluster GPP Pilots 2026-05 3,000,000 core-hours",
+    ]
 
 
 @pytest.mark.django_db
@@ -263,3 +257,66 @@ def test_centre_page_costs_the_same_queries_for_1_and_20_partitions_and_pools(cl
     for _ in range(19):
         CapacityPoolFactory(partition=PartitionFactory(centre=admin.centre))
     assert count() == one
+
+
+@pytest.mark.django_db
+def test_partition_notes_are_edited_in_a_text_area_and_keep_their_lines(client):
+    admin = CentreMembershipFactory(administrator=True)
+    partition = PartitionFactory(centre=admin.centre, notes="")
+    client.force_login(admin.user)
+    form = client.get(edit_url(partition)).content.decode()
+    textarea = re.search(r"<textarea[^>]*name=\"notes\"[^>]*>", form)
+    assert textarea, "notes are edited in a text area"
+    assert 'maxlength="255"' in textarea.group(0)
+    assert '<input type="text" name="notes"' not in form
+    # A browser sends the text area's line breaks as CRLF.
+    notes = "Maintenance 3-7 June.\r\nContainers: Apptainer 1.3 only."
+    response = client.post(edit_url(partition), edit_data(partition, notes=notes))
+    assert response.status_code == 302
+    partition.refresh_from_db()
+    assert partition.notes == "Maintenance 3-7 June.\nContainers: Apptainer 1.3 only."
+    page = client.get(response.url).content.decode()
+    assert "Maintenance 3-7 June.<br>Containers: Apptainer 1.3 only." in page
+    # Shown again in the text area as stored.
+    assert "Maintenance 3-7 June.\nContainers" in client.get(edit_url(partition)).content.decode()
+
+
+@pytest.mark.django_db
+def test_saved_is_said_only_when_something_changed(client):
+    from portal.models import Activity
+
+    admin = CentreMembershipFactory(administrator=True)
+    partition = PartitionFactory(
+        centre=admin.centre, nodes=1120, notes="Maintenance in June\nSecond line"
+    )
+    client.force_login(admin.user)
+    # Sent back as the browser shows it: nothing changed (the notes' line break comes as CRLF).
+    unchanged = edit_data(partition, notes="Maintenance in June\r\nSecond line")
+    response = client.post(edit_url(partition), unchanged, follow=True)
+    page = response.content.decode()
+    assert "was saved" not in page
+    assert f"Nothing was changed on {partition.system_name} {partition.name}." in page
+    assert not Activity.objects.filter(verb="partition.updated").exists()
+    # A real change is saved, and said.
+    response = client.post(edit_url(partition), edit_data(partition, nodes=1100), follow=True)
+    page = response.content.decode()
+    assert f"{partition.system_name} {partition.name} was saved." in page
+    assert "Nothing was changed" not in page
+    assert Activity.objects.filter(verb="partition.updated").count() == 1
+
+
+@pytest.mark.django_db
+def test_centre_staff_find_their_own_centre_first_on_the_list(client):
+    assessor = CentreMembershipFactory()
+    CentreMembershipFactory(centre=assessor.centre, user=assessor.user, administrator=True)
+    other = CentreFactory(name="Elsewhere Centre")
+    client.force_login(assessor.user)
+    page = client.get(reverse("allocations:centre_list")).content.decode()
+    mine = re.search(r'<section[^>]*aria-labelledby="my-centres".*?</section>', page, re.S)
+    assert mine, "centre staff see where they work"
+    detail = reverse("allocations:centre_detail", kwargs={"pk": assessor.centre_id})
+    assert f'href="{detail}#capacity"' in mine.group(0)
+    assert "technical assessor, centre administrator" in mine.group(0)
+    assert other.name not in mine.group(0)
+    client.force_login(UserFactory())
+    assert "Where you work" not in client.get(reverse("allocations:centre_list")).content.decode()
