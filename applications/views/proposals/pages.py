@@ -56,13 +56,13 @@ def navigation(proposal: Proposal, current: str | None) -> tuple[list[NavItem], 
 
 
 def base_context(request, proposal: Proposal, current: str | None = None) -> dict:
-    nav, percent = navigation(proposal, current)
+    section_nav, percent = navigation(proposal, current)
     keys = [s.key for s in SECTIONS]
     index = keys.index(current) if current in keys else -1
     return {
         "proposal": proposal,
         "call": proposal.call,
-        "nav": nav,
+        "section_nav": section_nav,
         "percent_complete": percent,
         "section_key": current,
         "section": SECTIONS_BY_KEY.get(current),
