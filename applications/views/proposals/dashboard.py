@@ -15,6 +15,7 @@ from applications.selectors.proposals import applicant_dashboard, proposals_visi
 from applications.services import proposals as proposal_services
 from applications.views.service_errors import form_add_service_errors
 from portal.models import Notification, Organisation
+from portal.selectors import invitations_if_no_organisation
 
 from .access import applicant_login_required
 from .pages import section_url, upcoming_phases
@@ -41,6 +42,7 @@ def dashboard(request):
                 format_deadline(data.next_deadline.at, seconds=True) if data.next_deadline else ""
             ),
             "notifications": notifications,
+            "invitations": invitations_if_no_organisation(user=request.user),
         },
     )
 
