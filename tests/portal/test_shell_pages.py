@@ -157,6 +157,19 @@ def _urls(arguments):
     return urls
 
 
+SCRIPTS = re.compile(r"<script\b.*?</script>", re.S | re.I)
+TAGS = re.compile(r"<[^>]+>")
+CLOCK_WITH_SECONDS = re.compile(r"\b\d{1,2}:\d{2}:\d{2}\b")
+
+
+def _wording_problems(html: str) -> list[str]:
+    """One way of writing times (10:00, never 10:00:00) and "time zone" in the text people read."""
+    text = TAGS.sub(" ", SCRIPTS.sub(" ", html))
+    found = CLOCK_WITH_SECONDS.findall(text)
+    found += re.findall(r"\btime-?zone\b", text, re.I)
+    return found
+
+
 def _unread(user):
     Notification.objects.create(
         recipient=user,
@@ -211,6 +224,8 @@ def test_every_page_shows_the_roles_menu_and_the_unread_badge(client, role):
             problems.append(f"{name} ({url}): no unread badge")
         if not isinstance(response.context.get(SHELL_CONTEXT_NAME), ShellNavigation):
             problems.append(f"{name} ({url}): the page's context replaces {SHELL_CONTEXT_NAME}")
+        if wording := _wording_problems(html):
+            problems.append(f"{name} ({url}): {wording}")
         if final == reverse("portal:notifications"):
             _unread(user)
         checked.append(name)

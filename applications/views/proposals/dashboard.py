@@ -38,9 +38,7 @@ def dashboard(request):
         "applications/dashboard.html",
         {
             "dashboard": data,
-            "next_deadline": (
-                format_deadline(data.next_deadline.at, seconds=True) if data.next_deadline else ""
-            ),
+            "next_deadline": (format_deadline(data.next_deadline.at) if data.next_deadline else ""),
             "notifications": notifications,
             "invitations": invitations_if_no_organisation(user=request.user),
         },
@@ -81,6 +79,6 @@ def proposal_create(request, slug: str):
             "form": form,
             "has_organisation": organisations.exists(),
             "drafts": drafts,
-            "next_cutoff": format_deadline(next_cutoff.at, seconds=True) if next_cutoff else "",
+            "next_cutoff": format_deadline(next_cutoff.at) if next_cutoff else "",
         },
     )

@@ -68,7 +68,7 @@ def base_context(request, proposal: Proposal, current: str | None = None) -> dic
         "section": SECTIONS_BY_KEY.get(current),
         "previous_section": SECTIONS[index - 1] if index > 0 else None,
         "next_section": SECTIONS[index + 1] if 0 <= index < len(SECTIONS) - 1 else None,
-        "deadline": format_deadline(proposal.cutoff.at, seconds=True),
+        "deadline": format_deadline(proposal.cutoff.at),
         "can_change": request.user.has_perm("applications.change_proposal", proposal),
         "can_submit": request.user.has_perm("applications.submit_proposal", proposal),
         "can_withdraw": request.user.has_perm("applications.withdraw_proposal", proposal),

@@ -114,7 +114,7 @@ def _save_section(request, proposal: Proposal, form) -> SaveOutcome:
     if not data and not form.errors:
         outcome.saved = True
     outcome.failed_fields = list(form.errors)
-    outcome.saved_at = timezone.localtime().strftime("%H:%M:%S")
+    outcome.saved_at = timezone.localtime().strftime("%H:%M")
     return outcome
 
 

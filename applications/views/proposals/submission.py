@@ -103,9 +103,7 @@ def proposal_submit(request, pk: int):
     context.update(
         {
             "problem_groups": _grouped_problems(proposal, problems),
-            "call_deadline": format_deadline(
-                proposal.cutoff.at, proposal.call.display_timezone, seconds=True
-            ),
+            "call_deadline": format_deadline(proposal.cutoff.at, proposal.call.display_timezone),
             "deadline_iso": proposal.cutoff.at.isoformat(),
         }
     )
