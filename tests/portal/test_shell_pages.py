@@ -4,6 +4,7 @@ The test walks the URL list itself (django.urls resolver), so a new route is wal
 exists; a route whose arguments it does not know fails the test until ROUTE_ARGUMENTS learns them.
 """
 
+import dataclasses
 import re
 import uuid
 
@@ -233,3 +234,29 @@ def test_every_page_shows_the_roles_menu_and_the_unread_badge(client, role):
     # Each role really reached pages of every area, not only error pages.
     assert len(checked) > 40
     assert {"home", "applications:dashboard", "portal:profile"} <= set(checked)
+
+
+def test_no_template_reads_the_shell_navigation_under_another_name():
+    """The shell's context has one name; a template that reads `nav.<role>` (its old name) would
+    silently see nothing, and a view that sets `portal_nav` would hide the shell's."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    fields = "|".join(f.name for f in dataclasses.fields(ShellNavigation))
+    stale = re.compile(rf"(?<![\w.])nav\.({fields})\b")
+    roots = [Path(settings.BASE_DIR) / "templates", *Path(settings.BASE_DIR).glob("*/templates")]
+    templates = [path for root in roots for path in root.rglob("*.html")]
+    assert len(templates) > 50
+    offenders = [str(p) for p in templates if stale.search(p.read_text())]
+    assert offenders == []
+    python = [
+        path
+        for app in ("portal", "allocations", "applications", "reviews")
+        for path in (Path(settings.BASE_DIR) / app).rglob("*.py")
+        if path.name != "context_processors.py"
+    ]
+    setters = [
+        str(p) for p in python if re.search(rf"""["']{SHELL_CONTEXT_NAME}["']""", p.read_text())
+    ]
+    assert setters == []
