@@ -11,6 +11,10 @@ PYTEST_ARGS ?= -n auto
 # data is rolled back at the end, and it refuses a database that already has users.
 BENCH_DATABASE_URL ?= $(or $(DATABASE_URL),sqlite:///$(CURDIR)/var/bench.sqlite3)
 BENCH_ARGS ?=
+# The demo runs as the portal would in production as far as visitors can tell: DEBUG off (the
+# portal's own error pages, no list of routes), static files served from the source folders.
+DEMO_ADDRESS ?= 127.0.0.1:8000
+DEMO_SERVER = DEBUG=0 PORTAL_STAFF_MFA_REQUIRED=0 $(MANAGE) runserver --insecure $(DEMO_ADDRESS)
 
 .PHONY: demo serve test bench lint format check worker beat ci clean
 
@@ -31,11 +35,11 @@ demo: $(VENV)/.installed
 	$(MANAGE) migrate --noinput
 	$(MANAGE) sync_periodic_tasks
 	PORTAL_STAFF_MFA_REQUIRED=0 $(MANAGE) seed_demo
-	PORTAL_STAFF_MFA_REQUIRED=0 $(MANAGE) runserver 127.0.0.1:8000
+	$(DEMO_SERVER)
 
 ## serve: serve again without reseeding
 serve: $(VENV)/.installed
-	PORTAL_STAFF_MFA_REQUIRED=0 $(MANAGE) runserver 127.0.0.1:8000
+	$(DEMO_SERVER)
 
 ## test: install the dev extra and run the whole suite
 test: $(VENV)/.installed-dev

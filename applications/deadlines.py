@@ -26,16 +26,14 @@ def zone_name(tz: tzinfo) -> str:
     return getattr(tz, "key", None) or str(tz)
 
 
-def format_deadline(
-    value: datetime | None, tz: tzinfo | str | None = None, *, seconds=False
-) -> str:
-    """`value` in `tz` (default: the active zone, i.e. the viewer's), with the zone named."""
+def format_deadline(value: datetime | None, tz: tzinfo | str | None = None) -> str:
+    """`value` in `tz` (default: the active zone, i.e. the viewer's), with the zone named:
+    `1 Dec 2026, 10:00 CET (Europe/Brussels)`. Times are shown to the minute everywhere."""
     if value is None:
         return ""
     zone = _zone(tz)
     local = value.astimezone(zone)
-    clock = local.strftime("%H:%M:%S" if seconds else "%H:%M")
-    return f"{local.day} {local:%b %Y}, {clock} {local.tzname()} ({zone_name(zone)})"
+    return f"{local.day} {local:%b %Y}, {local:%H:%M} {local.tzname()} ({zone_name(zone)})"
 
 
 def local_to_utc(day: date, clock: time, tz: tzinfo | str) -> datetime:

@@ -1,13 +1,36 @@
+from dataclasses import dataclass
+from typing import Any
+
 from django.utils.functional import SimpleLazyObject
 
 from portal import roles
 
+# The one context name the shell (base.html and its navigation) reads. Pages keep their own
+# variables under other names; tests/portal/test_shell_pages.py renders every page of every role
+# and fails when a page's context replaces this one.
+SHELL_CONTEXT_NAME = "portal_nav"
+
+
+@dataclass(frozen=True)
+class ShellNavigation:
+    """What the navigation shows: each role sees the entries for what it can do."""
+
+    programme_officer: bool = False
+    reviewer: bool = False
+    technical_assessor: bool = False
+    centre_administrator: bool = False
+    admin: bool = False
+    # One COUNT query, and only when a template shows the badge.
+    unread_notifications: Any = 0
+
+
+ANONYMOUS = ShellNavigation()
+
 
 def navigation(request) -> dict:
-    """What the navigation shows: each role sees the entries for what it can do."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav": {}}
+        return {SHELL_CONTEXT_NAME: ANONYMOUS}
 
     def unread() -> int:
         from portal.selectors import unread_notification_count
@@ -15,13 +38,12 @@ def navigation(request) -> dict:
         return unread_notification_count(user=user)
 
     return {
-        "nav": {
-            "programme_officer": roles.is_programme_officer(user),
-            "reviewer": roles.is_reviewer(user),
-            "technical_assessor": roles.is_technical_assessor(user),
-            "centre_administrator": roles.is_centre_administrator(user),
-            "admin": user.is_superuser,
-            # One COUNT query, and only when a template shows the badge.
-            "unread_notifications": SimpleLazyObject(unread),
-        }
+        SHELL_CONTEXT_NAME: ShellNavigation(
+            programme_officer=roles.is_programme_officer(user),
+            reviewer=roles.is_reviewer(user),
+            technical_assessor=roles.is_technical_assessor(user),
+            centre_administrator=roles.is_centre_administrator(user),
+            admin=user.is_superuser,
+            unread_notifications=SimpleLazyObject(unread),
+        )
     }

@@ -77,3 +77,16 @@ def verified_emails_of(*, user: User) -> set[str]:
             "email", flat=True
         )
     }
+
+
+def invitations_if_no_organisation(*, user: User) -> list[Invitation] | None:
+    """None when the user needs no nudge (signed out, a member of an organisation, or staff, who
+    do not apply); else the invitations they could accept instead of registering one (maybe
+    none). Two queries at most."""
+    from portal.roles import is_staff_role
+
+    if not user.is_authenticated or is_staff_role(user):
+        return None
+    if Membership.objects.filter(user=user).exists():
+        return None
+    return list(invitations_pending_for(user=user))

@@ -31,6 +31,7 @@ class Call(models.Model):
     opens_at = models.DateTimeField()
     closes_at = models.DateTimeField()
     display_timezone = models.CharField(
+        "time zone",
         max_length=64,
         default="Europe/Brussels",
         help_text="Zone the call's deadlines are announced in (cut-offs are stored in UTC).",

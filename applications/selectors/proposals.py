@@ -39,14 +39,14 @@ from portal.roles import is_programme_officer
 
 
 def describe_instant(value: datetime, tz_name: str | None = None) -> str:
-    """An instant to the second in `tz_name` with the zone named, e.g. for messages and mails."""
-    return format_deadline(value, tz_name or settings.TIME_ZONE, seconds=True)
+    """An instant in `tz_name` with the zone named, e.g. for messages and mails."""
+    return format_deadline(value, tz_name or settings.TIME_ZONE)
 
 
 def describe_cutoff(cutoff: CutOff) -> str:
     """A cut-off in its call's announced zone, with the UTC time: nobody guesses which 10:00."""
     utc = cutoff.at.astimezone(zoneinfo.ZoneInfo("UTC"))
-    return f"{describe_instant(cutoff.at, cutoff.call.display_timezone)} = {utc:%H:%M:%S} UTC"
+    return f"{describe_instant(cutoff.at, cutoff.call.display_timezone)} = {utc:%H:%M} UTC"
 
 
 # --- visibility -------------------------------------------------------------------------------

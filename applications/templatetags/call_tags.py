@@ -20,12 +20,6 @@ def deadline(value: datetime | None, tz: str | None = None) -> str:
 
 
 @register.filter
-def deadline_seconds(value: datetime | None, tz: str | None = None) -> str:
-    """The same, to the second: `1 Dec 2026, 10:00:00 CET (Europe/Brussels)`."""
-    return format_deadline(value, tz or None, seconds=True)
-
-
-@register.filter
 def iso_utc(value: datetime | None) -> str:
     """Machine-readable UTC instant for <time datetime=...> and the countdown script."""
     if value is None:

@@ -29,6 +29,7 @@ from applications.services import calls as services
 from applications.views.service_errors import form_add_service_errors
 from applications.workflow import workflow_for
 from portal.auth import login_required
+from portal.selectors import invitations_if_no_organisation
 
 OFFICER_PAGE_SIZE = 50
 
@@ -38,7 +39,14 @@ OFFICER_PAGE_SIZE = 50
 
 def home(request):
     """The portal's front page: the calls open now."""
-    return render(request, "portal/home.html", {"open_calls": selectors.calls_open()})
+    return render(
+        request,
+        "portal/home.html",
+        {
+            "open_calls": selectors.calls_open(),
+            "invitations": invitations_if_no_organisation(user=request.user),
+        },
+    )
 
 
 def call_detail(request, slug: str):

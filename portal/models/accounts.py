@@ -38,6 +38,7 @@ class User(AbstractUser):
     username = None
     email = models.EmailField("email address", unique=True)
     timezone = models.CharField(
+        "time zone",
         max_length=64,
         choices=TIMEZONE_CHOICES,
         default="Europe/Brussels",

@@ -1,27 +1,30 @@
 /* Live countdown to a deadline.
  *
  * Markup: <span data-countdown-to="2026-12-01T09:00:00Z">…</span>
- * The exact deadline is always written in the page as text; this only adds "3 days 04:05:06 left"
+ * The exact deadline is always written in the page as text; this only adds "3 days 4 h 5 min 6 s left"
  * and switches to "closed" when the deadline passes. The server decides what is on time.
  */
 (function () {
   "use strict";
 
-  function pad(n) {
-    return n < 10 ? "0" + n : String(n);
-  }
-
+  // A duration, in words (not a clock: times of day are written 10:00, and "04:05:06 left" would
+  // read like one): "3 days 4 h 5 min 6 s left".
   function describe(ms) {
     var total = Math.floor(ms / 1000);
     var days = Math.floor(total / 86400);
     var h = Math.floor((total % 86400) / 3600);
     var m = Math.floor((total % 3600) / 60);
     var s = total % 60;
-    var clock = pad(h) + ":" + pad(m) + ":" + pad(s);
+    var parts = [];
     if (days > 0) {
-      return days + (days === 1 ? " day " : " days ") + clock + " left";
+      parts.push(days + (days === 1 ? " day" : " days"));
     }
-    return clock + " left";
+    if (days > 0 || h > 0) {
+      parts.push(h + " h");
+    }
+    parts.push(m + " min");
+    parts.push(s + " s");
+    return parts.join(" ") + " left";
   }
 
   function tick() {

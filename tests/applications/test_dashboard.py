@@ -47,7 +47,7 @@ def test_drafts_show_completeness_and_the_next_deadline_in_the_viewers_zone(clie
     assert "% complete" in body
     local = draft.cutoff.at.astimezone(zoneinfo.ZoneInfo("America/New_York"))
     assert "Next deadline:" in body
-    assert f"{local:%H:%M:%S} {local.tzname()} (America/New_York)" in body
+    assert f"{local:%H:%M} {local.tzname()} (America/New_York)" in body
 
 
 def test_submitted_proposal_shows_its_timeline_and_what_comes_next(

@@ -59,7 +59,7 @@ def test_founder_registers_company_and_teammate_joins(page, browser, live_server
     page.locator("input[name=annual_turnover_eur]").fill("450000")
     page.locator("input[name=balance_sheet_eur]").fill("700000")
     page.get_by_role("button", name="Register organisation").click()
-    page.get_by_text("starts with FR (France)").wait_for()
+    page.locator("#form-errors").get_by_text("starts with FR (France)").wait_for()
     assert page.get_by_label("Legal name").input_value() == "Tensorwerk GmbH"
     assert page.locator("input[name=balance_sheet_eur]").input_value() == "700000"
     page.get_by_label("VAT number").fill("DE136695976")

@@ -15,6 +15,7 @@ from applications.selectors.proposals import applicant_dashboard, proposals_visi
 from applications.services import proposals as proposal_services
 from applications.views.service_errors import form_add_service_errors
 from portal.models import Notification, Organisation
+from portal.selectors import invitations_if_no_organisation
 
 from .access import applicant_login_required
 from .pages import section_url, upcoming_phases
@@ -37,10 +38,9 @@ def dashboard(request):
         "applications/dashboard.html",
         {
             "dashboard": data,
-            "next_deadline": (
-                format_deadline(data.next_deadline.at, seconds=True) if data.next_deadline else ""
-            ),
+            "next_deadline": (format_deadline(data.next_deadline.at) if data.next_deadline else ""),
             "notifications": notifications,
+            "invitations": invitations_if_no_organisation(user=request.user),
         },
     )
 
@@ -79,6 +79,6 @@ def proposal_create(request, slug: str):
             "form": form,
             "has_organisation": organisations.exists(),
             "drafts": drafts,
-            "next_cutoff": format_deadline(next_cutoff.at, seconds=True) if next_cutoff else "",
+            "next_cutoff": format_deadline(next_cutoff.at) if next_cutoff else "",
         },
     )

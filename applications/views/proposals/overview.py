@@ -32,7 +32,7 @@ def _overview_context(proposal: Proposal) -> dict:
         ),
         "attachments": list(proposal.attachments.all()),
         "ai_act": [(question, answers.get(key, "")) for key, question in AI_ACT_QUESTIONS.items()],
-        "submitted_at": format_deadline(proposal.submitted_at, seconds=True),
+        "submitted_at": format_deadline(proposal.submitted_at),
         "pdf_ready": proposal.pdf_status == PdfStatus.READY and bool(proposal.pdf),
         "pdf_retrying": proposal.pdf_attempts < settings.PROPOSAL_PDF_SWEEP_MAX_ATTEMPTS,
         "phase": workflow_for(proposal.call).phase(proposal.status),

@@ -56,19 +56,19 @@ def navigation(proposal: Proposal, current: str | None) -> tuple[list[NavItem], 
 
 
 def base_context(request, proposal: Proposal, current: str | None = None) -> dict:
-    nav, percent = navigation(proposal, current)
+    section_nav, percent = navigation(proposal, current)
     keys = [s.key for s in SECTIONS]
     index = keys.index(current) if current in keys else -1
     return {
         "proposal": proposal,
         "call": proposal.call,
-        "nav": nav,
+        "section_nav": section_nav,
         "percent_complete": percent,
         "section_key": current,
         "section": SECTIONS_BY_KEY.get(current),
         "previous_section": SECTIONS[index - 1] if index > 0 else None,
         "next_section": SECTIONS[index + 1] if 0 <= index < len(SECTIONS) - 1 else None,
-        "deadline": format_deadline(proposal.cutoff.at, seconds=True),
+        "deadline": format_deadline(proposal.cutoff.at),
         "can_change": request.user.has_perm("applications.change_proposal", proposal),
         "can_submit": request.user.has_perm("applications.submit_proposal", proposal),
         "can_withdraw": request.user.has_perm("applications.withdraw_proposal", proposal),

@@ -114,7 +114,7 @@ def _save_section(request, proposal: Proposal, form) -> SaveOutcome:
     if not data and not form.errors:
         outcome.saved = True
     outcome.failed_fields = list(form.errors)
-    outcome.saved_at = timezone.localtime().strftime("%H:%M:%S")
+    outcome.saved_at = timezone.localtime().strftime("%H:%M")
     return outcome
 
 
@@ -192,7 +192,7 @@ def proposal_autosave(request, pk: int, section: str):
         state = "errors"
     else:
         state = "saved"
-    nav, percent = navigation(outcome.proposal, section)
+    section_nav, percent = navigation(outcome.proposal, section)
     return render(
         request,
         "applications/proposals/_save_status.html",
@@ -202,7 +202,7 @@ def proposal_autosave(request, pk: int, section: str):
             "form": form,
             "proposal": outcome.proposal,
             "conflict": conflict_context(outcome.conflict),
-            "nav": nav,
+            "section_nav": section_nav,
             "percent_complete": percent,
             "section_key": section,
             "oob": True,

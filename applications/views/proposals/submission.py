@@ -59,12 +59,24 @@ def _grouped_problems(proposal: Proposal, problems: dict[str, list[str]]) -> lis
     return [groups[k] for k in sorted(groups, key=lambda k: order.get(k, -1))]
 
 
+def _not_a_draft(request, proposal: Proposal):
+    if proposal.submitted_at is not None:
+        when = format_deadline(proposal.submitted_at)
+        messages.info(
+            request,
+            f"This proposal was already submitted on {when}; its reference number is "
+            f"{proposal.reference}.",
+        )
+        return redirect(proposal.get_absolute_url())
+    return locked_redirect(request, proposal)
+
+
 @applicant_login_required
 @require_http_methods(["GET", "POST"])
 def proposal_submit(request, pk: int):
     proposal = visible_proposal(request, pk)
     if not proposal.is_draft:
-        return locked_redirect(request, proposal)
+        return _not_a_draft(request, proposal)
     if not request.user.has_perm("applications.submit_proposal", proposal):
         raise PermissionDenied("Only members of the applying organisation can submit.")
     problems = None
@@ -72,6 +84,11 @@ def proposal_submit(request, pk: int):
         try:
             proposal = proposal_services.proposal_submit(proposal=proposal, by=request.user)
         except ValidationError as exc:
+            if getattr(exc, "code", None) == "not_draft":
+                # A second submit that raced the first (a double click, two teammates): the
+                # proposal is submitted, which is what the user wanted.
+                proposal.refresh_from_db()
+                return _not_a_draft(request, proposal)
             problems = service_error_messages(exc)
         else:
             messages.success(
@@ -86,9 +103,7 @@ def proposal_submit(request, pk: int):
     context.update(
         {
             "problem_groups": _grouped_problems(proposal, problems),
-            "call_deadline": format_deadline(
-                proposal.cutoff.at, proposal.call.display_timezone, seconds=True
-            ),
+            "call_deadline": format_deadline(proposal.cutoff.at, proposal.call.display_timezone),
             "deadline_iso": proposal.cutoff.at.isoformat(),
         }
     )
