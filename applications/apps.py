@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class ApplicationsConfig(AppConfig):
     name = "applications"
     verbose_name = "Calls and proposals"
+
+    def ready(self) -> None:
+        from applications.failed_work import register_failed_work
+
+        register_failed_work()
