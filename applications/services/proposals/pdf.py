@@ -233,7 +233,9 @@ def proposal_pdfs_sweep(*, now: datetime | None = None) -> int:
         .order_by("pdf_next_attempt_at")
         .values_list("pk", flat=True)[:SWEEP_BATCH]
     )
-    Proposal.objects.filter(pk__in=due).update(pdf_next_attempt_at=pdf_requeue_at(now))
+    Proposal.objects.filter(
+        pk__in=due, pdf_status__in=[PdfStatus.PENDING, PdfStatus.FAILED]
+    ).update(pdf_status=PdfStatus.PENDING, pdf_next_attempt_at=pdf_requeue_at(now))
     for proposal_id in due:
         _queue_pdf(proposal_id)
     return len(due)
