@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -28,6 +30,7 @@ from portal.celery import app as celery_app
 from portal.models import Notification
 from portal.services.notifications import notification_enqueue, schedule_delivery
 from portal.tasks import sweep_notification_outbox
+from tests.conftest import _missing
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres]
 
@@ -129,11 +132,20 @@ class Worker:
             if self.process.poll() is not None:
                 break
             if sweep and time.monotonic() >= next_sweep:
-                sweep_notification_outbox.delay()
-                sweep_proposal_pdfs.delay()
+                try:
+                    sweep_notification_outbox.delay()
+                    sweep_proposal_pdfs.delay()
+                except Exception:  # the broker is not back yet: beat tries on its next tick  # noqa: BLE001
+                    pass
                 next_sweep = time.monotonic() + 0.5
             time.sleep(0.1)
         pytest.fail(f"Timed out waiting for {what}. Worker log:\n{self.log.read_text()[-4000:]}")
+
+
+def _forget_broker_connections() -> None:
+    """The app keeps its producer pool for the broker it first published to."""
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
 
 
 @contextmanager
@@ -159,9 +171,9 @@ def running_worker(redis_url: str, tmp_path: Path, **extra_env: str):
         "CELERY_TASK_DEFAULT_QUEUE": queue,
         "CELERY_BROKER_URL": redis_url,
     }
-    saved = {key: celery_app.conf.get(key) for key in overrides}
+    saved = {key: getattr(celery_app.conf, key[len("CELERY_") :].lower()) for key in overrides}
     celery_app.conf.update(overrides)
-    celery_app._pool = None  # publish through connections to this test's broker
+    _forget_broker_connections()  # publish through connections to this test's broker
     worker = Worker(directory, queue, redis_url, tmp_path / "worker.log", env)
     try:
         yield worker
@@ -169,13 +181,79 @@ def running_worker(redis_url: str, tmp_path: Path, **extra_env: str):
         worker.release()
         worker.stop()
         celery_app.conf.update(saved)
-        celery_app._pool = None
+        _forget_broker_connections()
         try:
             import redis
 
             redis.Redis.from_url(redis_url, socket_connect_timeout=1).delete(queue)
         except Exception:  # a private Redis may be gone already  # noqa: BLE001
             pass
+
+
+class PrivateRedis:
+    """A redis-server of the test's own (no persistence, like a restarted container), which the
+    test may stop and start again on the same port without touching anyone else's Redis."""
+
+    def __init__(self, directory: Path):
+        self.directory = directory
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen | None = None
+        self.start()
+
+    def start(self) -> None:
+        import redis
+
+        self.process = subprocess.Popen(
+            [
+                shutil.which("redis-server"),
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.directory),
+            ],  # fmt: skip
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        client = redis.Redis(port=self.port, socket_connect_timeout=0.5)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                client.ping()
+                return
+            except redis.RedisError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+    def restart(self, *, down_for: float = 1.0) -> None:
+        self.stop()
+        time.sleep(down_for)
+        self.start()
+
+
+@pytest.fixture
+def private_redis(tmp_path):
+    if not shutil.which("redis-server"):
+        _missing("redis-server is not installed (apt-get install redis-server)")
+    server = PrivateRedis(tmp_path)
+    try:
+        yield server
+    finally:
+        if server.process.poll() is None:
+            server.stop()
 
 
 @pytest.fixture
