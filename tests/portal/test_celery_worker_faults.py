@@ -112,7 +112,7 @@ def test_a_database_connection_cut_after_the_server_accepted_a_mail_still_record
 def test_a_worker_killed_mid_send_leaves_no_mail_lost_and_a_resend_with_the_same_message_id(
     require_postgresql, redis_url, transactional_db, tmp_path
 ):
-    with running_worker(redis_url, tmp_path, PORTAL_TEST_LEASE_SECONDS="2") as worker:
+    with running_worker(redis_url, tmp_path, PORTAL_TEST_LEASE_SECONDS="5") as worker:
         worker.hold("after")
         notification = _enqueue("killed:1")
         worker.wait_until_held()  # accepted by the server, not yet recorded as sent
