@@ -64,12 +64,13 @@ def proposal_pdf_render(*, proposal_id: int) -> Proposal:
     now = timezone.now()
     lease_end = _lease_end(now)
     due = Q(pdf_next_attempt_at__lte=now + CLOCK_SLACK)
+    unfinished = Q(pdf_status=PdfStatus.PENDING) | Q(
+        due, pdf_status__in=[PdfStatus.FAILED, PdfStatus.RENDERING]
+    )
     claimed = Proposal.objects.filter(
-        Q(pdf_status=PdfStatus.PENDING)
-        | Q(due, pdf_status__in=[PdfStatus.FAILED, PdfStatus.RENDERING])
+        Q(unfinished, pdf_attempts__lt=settings.PROPOSAL_PDF_MAX_ATTEMPTS)
         | Q(pdf_status=PdfStatus.READY),  # ready, but its file is gone: render it again
         pk=proposal_id,
-        pdf_attempts__lt=settings.PROPOSAL_PDF_MAX_ATTEMPTS,
     ).update(
         pdf_status=PdfStatus.RENDERING,
         pdf_attempts=F("pdf_attempts") + 1,
