@@ -5,9 +5,12 @@ class ApplicationsConfig(AppConfig):
     name = "applications"
     verbose_name = "Calls and proposals"
 
-    def ready(self):
+    def ready(self) -> None:
         # The centre pages (allocations) show the hours requested from each cut-off's pools.
         from allocations.pool_demand import pool_demand_provider_register
+        from applications.failed_work import register_failed_work
         from applications.selectors.pools import cutoff_pool_demands
 
         pool_demand_provider_register(cutoff_pool_demands)
+        # Given-up proposal PDFs are listed on the portal's failed-work page.
+        register_failed_work()

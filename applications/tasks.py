@@ -4,43 +4,30 @@ run twice."""
 from __future__ import annotations
 
 from celery import shared_task
-from django.conf import settings
 
 
-@shared_task(bind=True, max_retries=None, acks_late=True)
-def render_proposal_pdf(self, proposal_id: int) -> str:
-    """Render the submitted proposal's PDF and queue the receipts; retry with backoff on failure.
+@shared_task(acks_late=True)
+def render_proposal_pdf(proposal_id: int) -> str:
+    """Render the submitted proposal's PDF and queue the receipts.
 
-    The failure is recorded on the proposal (PDF failed, attempts, error) by the service, so it
-    is visible while the task retries; the submission itself is never undone.
+    A failure is recorded on the proposal (PDF failed, attempts, error, next try) by the service;
+    the sweep starts the next try when it is due. The submission itself is never undone.
     """
     from applications.models import Proposal
-    from applications.services.proposals import proposal_pdf_given_up, proposal_pdf_render
+    from applications.services.proposals import proposal_pdf_render
 
     try:
-        proposal = proposal_pdf_render(proposal_id=proposal_id)
+        return proposal_pdf_render(proposal_id=proposal_id).pdf_status
     except Proposal.DoesNotExist:
         return "missing"
-    except Exception as exc:
-        attempts = (
-            Proposal.objects.filter(pk=proposal_id).values_list("pdf_attempts", flat=True).first()
-            or 0
-        )
-        if attempts >= settings.PROPOSAL_PDF_MAX_ATTEMPTS:
-            proposal_pdf_given_up(proposal_id=proposal_id)
-            return "failed"
-        backoff = settings.PROPOSAL_PDF_RETRY_BACKOFF_SECONDS
-        countdown = min(backoff * (2 ** max(attempts - 1, 0)), 3600)
-        raise self.retry(exc=exc, countdown=countdown) from exc
-    return proposal.pdf_status
 
 
 @shared_task
-def requeue_pending_proposal_pdfs() -> int:
-    """Re-queue PDFs left pending (broker down at submission) or given up by their task."""
-    from applications.services.proposals import proposal_pdfs_requeue_stale
+def sweep_proposal_pdfs() -> int:
+    """Periodic: queue the PDFs whose next attempt is due (a retry, a lost task, a lost worker)."""
+    from applications.services.proposals import proposal_pdfs_sweep
 
-    return proposal_pdfs_requeue_stale()
+    return proposal_pdfs_sweep()
 
 
 @shared_task

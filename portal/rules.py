@@ -58,6 +58,13 @@ def is_authenticated(user) -> bool:
     return user.is_authenticated
 
 
+@rules.predicate
+def is_site_administrator(user) -> bool:
+    """Site administrators run the installation (the Django admin's staff flag): they can mend
+    what makes background work fail (mail server, addresses, PDF rendering) and re-queue it."""
+    return user.is_authenticated and user.is_active and user.is_staff
+
+
 rules.add_perm("portal.add_organisation", is_authenticated)
 rules.add_perm("portal.view_organisation", is_organisation_member)
 rules.add_perm("portal.change_organisation", is_organisation_owner)
@@ -68,3 +75,5 @@ rules.add_perm("portal.resend_invitation", is_invitation_owner)
 rules.add_perm("portal.change_member_role", is_owner_of_membership_organisation)
 # Owners remove members; anyone may leave an organisation (the last owner is kept by the service).
 rules.add_perm("portal.remove_member", is_owner_of_membership_organisation | is_own_membership)
+# The failed-work page: background work given up after its last attempt, and its re-queue.
+rules.add_perm("portal.manage_failed_work", is_site_administrator)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from portal import views
+from portal import views, views_failed_work
 
 app_name = "portal"
 urlpatterns = [
@@ -38,4 +38,15 @@ urlpatterns = [
     ),
     path("invitations/<uuid:token>/", views.invitation_open, name="invitation_open"),
     path("notifications/", views.notifications, name="notifications"),
+    path("failed-work/", views_failed_work.failed_work, name="failed_work"),
+    path(
+        "failed-work/<slug:kind>/requeue-all/",
+        views_failed_work.failed_work_requeue_all,
+        name="failed_work_requeue_all",
+    ),
+    path(
+        "failed-work/<slug:kind>/<int:pk>/requeue/",
+        views_failed_work.failed_work_requeue,
+        name="failed_work_requeue",
+    ),
 ]

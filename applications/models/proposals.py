@@ -51,9 +51,10 @@ class PdfStatus(models.TextChoices):
     """Rendering of the submitted proposal's PDF, which happens after the submission commits."""
 
     NONE = "", "Not rendered"
-    PENDING = "pending", "Rendering"
+    PENDING = "pending", "Waiting to render"
+    RENDERING = "rendering", "Rendering"
     READY = "ready", "Ready"
-    FAILED = "failed", "Failed (retrying)"
+    FAILED = "failed", "Failed"
 
 
 def private_upload_path(instance, filename: str) -> str:
@@ -146,6 +147,9 @@ class Proposal(models.Model):
     pdf_attempts = models.PositiveSmallIntegerField(default=0)
     pdf_error = models.TextField(blank=True)
     pdf_rendered_at = models.DateTimeField(null=True, blank=True)
+    # When the sweep may (re)queue the PDF: the retry after a failure, the end of a rendering
+    # worker's lease, or a grace period after hand-over. Empty once ready or given up.
+    pdf_next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
 
     class Meta:
         ordering = ["-updated_at", "-id"]

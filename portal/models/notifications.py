@@ -7,7 +7,9 @@ class Notification(models.Model):
 
     The idempotency key makes enqueueing and delivery safe to repeat: a key is sent at most once.
     A row's life: queued -> sending -> sent, or -> failed (retried while `next_attempt_at` is set;
-    a failed row without it needs a person to look at it and re-queue it).
+    a failed row without it was given up and needs a person to look at it and re-queue it).
+    The database, not the broker, holds the schedule: `next_attempt_at` says when the sweeper may
+    hand the row to a worker again, so a message lost with the broker only delays the row.
     """
 
     class Status(models.TextChoices):
@@ -36,10 +38,13 @@ class Notification(models.Model):
     )
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
-    # When the sweeper may (re)schedule delivery; empty once sent or given up.
+    # When the sweeper may (re)schedule delivery; empty once sent or given up. While a row is
+    # sending it is the end of the worker's lease: past it, the worker is taken for lost.
     next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    # When a worker claimed the row for sending: a row sending for too long lost its worker.
+    # When a worker claimed the row for sending (the last attempt's start).
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # When delivery was given up after the last attempt (site administrators are alerted).
+    given_up_at = models.DateTimeField(null=True, blank=True)
     idempotency_key = models.CharField(max_length=200, unique=True)
     # Account mails (confirmation links, password resets) carry secrets: not shown in the portal.
     show_in_portal = models.BooleanField(default=True)
@@ -57,6 +62,10 @@ class Notification(models.Model):
     @property
     def will_retry(self) -> bool:
         return self.status == self.Status.FAILED and self.next_attempt_at is not None
+
+    @property
+    def is_given_up(self) -> bool:
+        return self.status == self.Status.FAILED and self.next_attempt_at is None
 
     @property
     def portal_link(self) -> str:

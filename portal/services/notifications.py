@@ -5,22 +5,34 @@ The row is written with the caller's work; delivery is scheduled only when that 
 rolled-back transaction sends nothing, and a broker that is down never rolls the work back (the row
 stays queued and the sweeper schedules it later). Delivery claims the row with one conditional
 UPDATE, so two workers running the same task cannot both send it.
+
+The schedule lives in the database, not in the broker: a failed send records when to try again
+and the sweeper (every minute) hands due rows to the workers. Nothing waits in a worker for its
+countdown, so a broker restart that drops messages loses no work, and a worker that dies while
+sending leaves a row whose lease runs out and which is then tried again. A mail is sent with a
+Message-ID derived from its key: a resend after a worker died between the SMTP server's acceptance
+and the status write is recognisable as the same message.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email.utils import parseaddr
 from typing import Any
 
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.mail import EmailMultiAlternatives
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
+from django.db.models import F, Q
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from portal.models import Notification
@@ -29,12 +41,21 @@ logger = logging.getLogger(__name__)
 
 MAX_BACKOFF = timedelta(hours=1)
 INTERRUPTED_ERROR = (
-    "Delivery was interrupted: the worker stopped while sending. The message may or may not have "
-    "reached the recipient, so it is not retried automatically; re-queue it if it did not arrive."
+    "The worker stopped while sending (it was stopped, or lost the database). The message is sent "
+    "again with the same Message-ID, so a copy that did arrive is recognisable as a duplicate."
+)
+INTERRUPTED_GIVEN_UP_ERROR = (
+    "The worker stopped while sending, on the last attempt. The message may or may not have "
+    "reached the recipient; re-queue it if it did not arrive."
 )
 SWEEP_BATCH = 500
-# Tolerance between the retry's ETA and the row's next_attempt_at (clocks of different machines).
+# Tolerance between the sweeper's clock and the row's next_attempt_at (different machines).
 CLOCK_SLACK = timedelta(seconds=2)
+# A status write that fails on a dropped database connection is tried again on a fresh one, after
+# these pauses (seconds); if the database stays away longer, the row's lease runs out instead.
+STATUS_WRITE_PAUSES = (0.2, 0.5, 1, 2, 4)
+# Mails about given-up work: at most one to each site administrator per hour.
+GIVEN_UP_ALERT_TEMPLATE = "work_given_up"
 
 
 def _render(template: str, context: dict[str, Any]) -> tuple[str, str, str]:
@@ -103,15 +124,31 @@ def notification_enqueue(
 
 
 def schedule_delivery(*, notification_id: int) -> bool:
-    """Hand one row to the workers. Never raises: a broker that is down leaves the row queued."""
+    """Hand one row to the workers. Never raises: a broker that is down leaves the row queued,
+    due at once, so the first sweep after the broker is back hands it over."""
     from portal.tasks import deliver_notification
 
     try:
         deliver_notification.delay(notification_id)
-    except Exception:  # broker down: the sweeper tries again later  # noqa: BLE001
-        logger.warning("Could not schedule delivery of notification %s", notification_id)
+    except Exception:  # broker down  # noqa: BLE001
+        logger.warning("Could not hand notification %s to the broker", notification_id)
+        try:
+            Notification.objects.filter(
+                pk=notification_id, status=Notification.Status.QUEUED
+            ).update(next_attempt_at=timezone.now())
+        except Exception:  # the row keeps its grace period  # noqa: BLE001
+            logger.exception("Could not mark notification %s due", notification_id)
         return False
     return True
+
+
+def message_id_for(idempotency_key: str) -> str:
+    """The Message-ID of the mail for this key: the same on every attempt, so that a mail sent
+    twice (the only way: a worker lost between the server's acceptance and the status write)
+    is one message to mail clients and servers that drop duplicates."""
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "localhost"
+    digest = hashlib.sha256(idempotency_key.encode()).hexdigest()[:40]
+    return f"<notification.{digest}@{domain}>"
 
 
 def _build_message(notification: Notification) -> EmailMultiAlternatives:
@@ -119,7 +156,10 @@ def _build_message(notification: Notification) -> EmailMultiAlternatives:
         subject=notification.subject,
         body=notification.body_text,
         to=[notification.to_email],
-        headers={"X-Portal-Notification": str(notification.pk)},
+        headers={
+            "X-Portal-Notification": str(notification.pk),
+            "Message-ID": message_id_for(notification.idempotency_key),
+        },
     )
     if notification.body_html:
         message.attach_alternative(notification.body_html, "text/html")
@@ -133,57 +173,125 @@ def _build_message(notification: Notification) -> EmailMultiAlternatives:
     return message
 
 
-def notification_deliver(*, notification_id: int) -> Notification:
-    """Send one notification unless it is already sent or being sent.
+def write_on_fresh_connection(write: Callable[[], int], *, what: str) -> int:
+    """Run a status write; if the database connection dropped, open a new one and try again.
 
-    Claims the row first (queued, or failed and due -> sending in one UPDATE): of two workers
-    running this at the same time, exactly one sends. A failed row whose retry is not due yet, or
-    that was given up (no next try), is left alone. On failure the error is recorded, the attempt
-    counted and the next try planned (or the row given up after NOTIFICATION_MAX_ATTEMPTS); then
-    the mail backend's exception is raised again so the task can retry.
+    Only outside a transaction (a worker's task): inside one, a new connection would lose the
+    transaction's earlier work, so the error is raised as it is.
+    """
+    for pause in (*STATUS_WRITE_PAUSES, None):
+        try:
+            return write()
+        except (OperationalError, InterfaceError):
+            if pause is None or connection.in_atomic_block:
+                raise
+            logger.warning("Database connection lost writing %s; trying a fresh one", what)
+            connection.close()
+            time.sleep(pause)
+    raise AssertionError("unreachable")
+
+
+def notification_deliver(*, notification_id: int) -> Notification:
+    """Send one notification unless it is already sent, being sent, or not due.
+
+    Claims the row first (queued, or failed and due, or sending with an expired lease -> sending,
+    in one UPDATE that counts the attempt and sets the lease): of two workers running this at the
+    same time, exactly one sends. On failure the error is recorded and the next try planned, or
+    the row is given up after NOTIFICATION_MAX_ATTEMPTS and the site administrators alerted. Never
+    raises for a failed send: the sweeper, not the task, retries.
     """
     now = timezone.now()
-    claimable = Q(status=Notification.Status.QUEUED) | Q(
-        status=Notification.Status.FAILED, next_attempt_at__lte=now + CLOCK_SLACK
+    lease = timedelta(seconds=settings.NOTIFICATION_SENDING_LEASE_SECONDS)
+    due = Q(next_attempt_at__lte=now + CLOCK_SLACK)
+    claimable = (
+        Q(status=Notification.Status.QUEUED)
+        | Q(due, status=Notification.Status.FAILED)
+        | Q(due, status=Notification.Status.SENDING)
     )
-    claimed = Notification.objects.filter(claimable, pk=notification_id).update(
-        status=Notification.Status.SENDING, claimed_at=now
+    claimed = Notification.objects.filter(
+        claimable, pk=notification_id, attempts__lt=settings.NOTIFICATION_MAX_ATTEMPTS
+    ).update(
+        status=Notification.Status.SENDING,
+        claimed_at=now,
+        next_attempt_at=now + lease,
+        attempts=F("attempts") + 1,
     )
     notification = Notification.objects.get(pk=notification_id)
     if not claimed:
-        return notification  # already sent, given up, or being sent by another worker
-    # Later writes match on our claim, so a worker declared lost cannot overwrite a newer state.
+        return notification  # sent, given up, not due, or being sent by another worker
+    # Later writes match on our claim, so a worker taken for lost cannot overwrite a newer state.
     ours = Notification.objects.filter(
         pk=notification_id, status=Notification.Status.SENDING, claimed_at=now
     )
-    attempts = notification.attempts + 1
     try:
         _build_message(notification).send(fail_silently=False)
     except Exception as exc:
-        retrying = attempts < settings.NOTIFICATION_MAX_ATTEMPTS
-        ours.update(
-            status=Notification.Status.FAILED,
-            attempts=attempts,
-            last_error=f"{type(exc).__name__}: {exc}"[:2000],
-            next_attempt_at=timezone.now() + retry_delay(attempts=attempts) if retrying else None,
+        _record_failure(notification, ours, error=f"{type(exc).__name__}: {exc}")
+        logger.warning(
+            "Notification %s failed (attempt %s): %s", notification_id, notification.attempts, exc
         )
-        logger.warning("Notification %s failed (attempt %s): %s", notification_id, attempts, exc)
-        raise
-    ours.update(
-        status=Notification.Status.SENT,
-        attempts=attempts,
-        last_error="",
-        sent_at=timezone.now(),
-        next_attempt_at=None,
-    )
+    else:
+        write_on_fresh_connection(
+            lambda: ours.update(
+                status=Notification.Status.SENT,
+                last_error="",
+                sent_at=timezone.now(),
+                next_attempt_at=None,
+            ),
+            what=f"notification {notification_id} sent",
+        )
     notification.refresh_from_db()
     return notification
 
 
+def _record_failure(notification: Notification, ours, *, error: str) -> None:
+    retrying = notification.attempts < settings.NOTIFICATION_MAX_ATTEMPTS
+    now = timezone.now()
+    updated = write_on_fresh_connection(
+        lambda: ours.update(
+            status=Notification.Status.FAILED,
+            last_error=error[:2000],
+            next_attempt_at=now + retry_delay(attempts=notification.attempts) if retrying else None,
+            given_up_at=None if retrying else now,
+        ),
+        what=f"notification {notification.pk} failed",
+    )
+    if updated and not retrying:
+        _alert_given_up(notification)
+
+
+def _alert_given_up(notification: Notification) -> None:
+    if notification.template == GIVEN_UP_ALERT_TEMPLATE:
+        return  # an alert that cannot be mailed is still on the administrators' pages
+    work_given_up_alert(what=f"the email “{notification.subject}” to {notification.to_email}")
+
+
+def work_given_up_alert(*, what: str, now: datetime | None = None) -> int:
+    """Tell the site administrators that background work was given up (in the portal and by
+    mail), at most once an hour each: the failed-work page lists everything given up."""
+    from portal.models import User
+
+    now = now or timezone.now()
+    hour = now.strftime("%Y%m%d%H")
+    administrators = list(User.objects.filter(is_staff=True, is_active=True).order_by("pk"))
+    for user in administrators:
+        notification_enqueue(
+            to_email=user.email,
+            recipient=user,
+            template=GIVEN_UP_ALERT_TEMPLATE,
+            context={"what": what, "url": reverse("portal:failed_work")},
+            idempotency_key=f"{GIVEN_UP_ALERT_TEMPLATE}:{hour}:{user.pk}",
+        )
+    return len(administrators)
+
+
 def notification_requeue(*, notification: Notification) -> Notification:
-    """A person asks for another try of a failed row (after fixing an address, say)."""
+    """A person asks for another try of a failed row (after fixing an address, say): it gets a
+    full set of attempts again."""
     Notification.objects.filter(pk=notification.pk, status=Notification.Status.FAILED).update(
         status=Notification.Status.QUEUED,
+        attempts=0,
+        given_up_at=None,
         next_attempt_at=timezone.now()
         + timedelta(seconds=settings.NOTIFICATION_REQUEUE_AFTER_SECONDS),
     )
@@ -197,21 +305,33 @@ def notification_requeue(*, notification: Notification) -> Notification:
 class SweepResult:
     scheduled: int
     interrupted: int
+    given_up: int = 0
 
 
 def notifications_sweep(*, now: datetime | None = None) -> SweepResult:
-    """Periodic: schedule rows whose next try is due; mark rows whose worker was lost.
+    """Periodic: hand due rows to the workers; take back rows whose worker was lost.
 
-    Due rows are queued ones whose task never ran (broker was down) and failed ones whose backoff
-    has passed: they become queued again, with their next sweep pushed back so a long queue is not
-    scheduled on every sweep. Scheduling a row that is also in the broker is harmless: the claim
-    lets one task through.
+    Due rows are queued ones whose task never ran (the broker was down or lost the message), failed
+    ones whose backoff has passed, and rows still sending past their lease (the worker died or
+    lost the database): those are tried again, or given up if that was the last attempt. Scheduled
+    rows get their next sweep pushed back so a long queue is not handed over on every sweep.
+    Scheduling a row that is also in the broker is harmless: the claim lets one task through.
     """
     now = now or timezone.now()
-    lease = timedelta(seconds=settings.NOTIFICATION_SENDING_LEASE_SECONDS)
-    interrupted = Notification.objects.filter(
-        status=Notification.Status.SENDING, claimed_at__lt=now - lease
-    ).update(status=Notification.Status.FAILED, next_attempt_at=None, last_error=INTERRUPTED_ERROR)
+    lost = Notification.objects.filter(status=Notification.Status.SENDING, next_attempt_at__lte=now)
+    last = Q(attempts__gte=settings.NOTIFICATION_MAX_ATTEMPTS)
+    given_up_rows = list(lost.filter(last)[:SWEEP_BATCH])
+    given_up = lost.filter(pk__in=[n.pk for n in given_up_rows]).update(
+        status=Notification.Status.FAILED,
+        next_attempt_at=None,
+        given_up_at=now,
+        last_error=INTERRUPTED_GIVEN_UP_ERROR,
+    )
+    interrupted = lost.exclude(last).update(
+        status=Notification.Status.FAILED, last_error=INTERRUPTED_ERROR
+    )
+    if given_up:  # one alert names the first; the failed-work page lists them all
+        _alert_given_up(given_up_rows[0])
 
     due = list(
         Notification.objects.filter(
@@ -229,4 +349,4 @@ def notifications_sweep(*, now: datetime | None = None) -> SweepResult:
     )
     for pk in due:
         schedule_delivery(notification_id=pk)
-    return SweepResult(scheduled=len(due), interrupted=interrupted)
+    return SweepResult(scheduled=len(due), interrupted=interrupted, given_up=given_up)

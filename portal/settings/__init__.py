@@ -183,17 +183,20 @@ PORTAL_PERIODIC_TASKS = {
         "task": "applications.tasks.close_passed_cutoffs",
         "every": 60,
     },
-    "proposals: re-queue PDFs left pending": {
-        "task": "applications.tasks.requeue_pending_proposal_pdfs",
-        "every": 300,
+    "proposals: retry PDFs whose next attempt is due": {
+        "task": "applications.tasks.sweep_proposal_pdfs",
+        "every": 60,
     },
 }
-# Proposals: attachment size limit, and retries of the submitted proposal's PDF (backoff doubles).
+# Proposals: attachment size limit, and retries of the submitted proposal's PDF (backoff doubles;
+# the sweep above starts each retry when due; after the last attempt a site administrator
+# re-queues it). A PDF rendering for longer than the lease lost its worker and is tried again.
 PROPOSAL_ATTACHMENT_MAX_BYTES = env.int("PROPOSAL_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 PROPOSAL_PDF_MAX_ATTEMPTS = env.int("PROPOSAL_PDF_MAX_ATTEMPTS", default=5)
 PROPOSAL_PDF_RETRY_BACKOFF_SECONDS = env.int("PROPOSAL_PDF_RETRY_BACKOFF_SECONDS", default=30)
-# After the task gives up, the periodic sweep tries once more per run, up to this many attempts.
-PROPOSAL_PDF_SWEEP_MAX_ATTEMPTS = env.int("PROPOSAL_PDF_SWEEP_MAX_ATTEMPTS", default=15)
+PROPOSAL_PDF_RENDER_LEASE_SECONDS = env.int("PROPOSAL_PDF_RENDER_LEASE_SECONDS", default=300)
+# A PDF whose task never ran (the broker lost it) is queued again by the sweep after this long.
+PROPOSAL_PDF_REQUEUE_AFTER_SECONDS = env.int("PROPOSAL_PDF_REQUEUE_AFTER_SECONDS", default=120)
 
 # --- Email ---------------------------------------------------------------------------------------
 EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
@@ -202,14 +205,17 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Compute Access Portal <n
 SERVER_EMAIL = env("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 # An SMTP server that hangs must not hold a worker (or the outbox lease below) for long.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
-# Outbox delivery: attempts before a notification is given up (a person can re-queue it); the
-# delay before retry n is BACKOFF * 2**(n-1) seconds, capped at an hour.
+# Outbox delivery: attempts before a notification is given up (site administrators are alerted
+# and can re-queue it); the delay before retry n is BACKOFF * 2**(n-1) seconds, capped at an hour.
+# The sweeper (every minute) starts each retry when it is due.
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=5)
 NOTIFICATION_RETRY_BACKOFF_SECONDS = env.int("NOTIFICATION_RETRY_BACKOFF_SECONDS", default=30)
-# A queued row whose task never ran (broker down, message lost) is scheduled again by the sweeper
-# after this many seconds; a row "sending" for longer than the lease lost its worker.
+# A row handed to the broker whose task never ran (the message was lost) is scheduled again by the
+# sweeper after this many seconds (a hand-over that failed is due at once); a row "sending" for
+# longer than the lease lost its worker and is sent again. The lease outlasts any send
+# (EMAIL_TIMEOUT bounds each step of the SMTP conversation).
 NOTIFICATION_REQUEUE_AFTER_SECONDS = env.int("NOTIFICATION_REQUEUE_AFTER_SECONDS", default=120)
-NOTIFICATION_SENDING_LEASE_SECONDS = env.int("NOTIFICATION_SENDING_LEASE_SECONDS", default=600)
+NOTIFICATION_SENDING_LEASE_SECONDS = env.int("NOTIFICATION_SENDING_LEASE_SECONDS", default=300)
 
 # --- Accounts (django-allauth) ------------------------------------------------------------------
 ACCOUNT_ADAPTER = "portal.adapters.AccountAdapter"

@@ -9,8 +9,13 @@ from django.core.files.storage import default_storage
 
 from applications.models import PdfStatus, Proposal, ProposalStatus
 from applications.services.proposals import proposal_submit
+from portal.models import Notification
 from tests.factories import MembershipFactory, SubmittableProposalFactory, TeamMemberFactory
-from tests.portal.test_celery_worker import worker  # noqa: F401  (the real-worker fixture)
+from tests.portal.test_celery_worker import (  # noqa: F401  (the real-worker fixtures)
+    private_redis,
+    running_worker,
+    worker,
+)
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres]
 
@@ -46,3 +51,41 @@ def test_a_real_worker_renders_the_pdf_and_mails_the_receipts(worker):  # noqa: 
         [attachment] = mail["attachments"]
         assert attachment["is_pdf"] and attachment["mimetype"] == "application/pdf"
         assert attachment["filename"].endswith(".pdf")
+
+
+def test_a_pdf_whose_retry_waits_through_a_redis_restart_is_rendered_and_the_receipt_sent(
+    require_postgresql,
+    private_redis,  # noqa: F811
+    transactional_db,
+    tmp_path,
+):
+    """The render failed once and its next attempt waits; Redis restarts empty. The proposal row
+    says when the attempt is due, so the sweep queues it and the worker, still alive, renders."""
+    with running_worker(private_redis.url, tmp_path) as worker:  # noqa: F811
+        worker.fail_next_pdf(1)
+        proposal = SubmittableProposalFactory()
+        proposal_submit(proposal=proposal, by=proposal.created_by)
+        worker.wait_for(
+            lambda: (
+                _proposal(proposal.pk).pdf_next_attempt_at is not None
+                and _proposal(proposal.pk).pdf_status == PdfStatus.FAILED
+            ),
+            "the first render to fail",
+        )
+        private_redis.restart()
+
+        worker.wait_for(
+            lambda: _proposal(proposal.pk).pdf_status == PdfStatus.READY,
+            "the PDF to be rendered after the restart",
+            sweep=True,
+        )
+        worker.wait_for(
+            lambda: any(mail["attachments"] for mail in worker.sent()),
+            "the receipt with the PDF",
+            sweep=True,
+        )
+        assert worker.alive()
+        assert _proposal(proposal.pk).pdf_attempts == 2
+        assert not Notification.objects.filter(
+            idempotency_key__startswith="proposal-receipt-without"
+        )

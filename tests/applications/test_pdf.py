@@ -4,22 +4,24 @@ submission and stay visible."""
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 
 import pytest
 from django.core.files.storage import default_storage
+from django.utils import timezone
 from pypdf import PdfReader
 
 from applications.models import PdfStatus, ProposalStatus
 from applications.pdf import proposal_pdf_bytes
 from applications.services.proposals import (
     proposal_pdf_retry,
-    proposal_pdfs_requeue_stale,
+    proposal_pdfs_sweep,
     proposal_submit,
 )
 from applications.tasks import render_proposal_pdf
 from portal.models import Activity, Notification
 from portal.pdf import _static_path, render_pdf
-from tests.factories import SubmittableProposalFactory
+from tests.factories import SubmittableProposalFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -78,10 +80,19 @@ def test_running_the_task_again_sends_no_second_receipt(
     assert len([m for m in mailoutbox if proposal.reference in m.subject]) == 1
 
 
+def _sweep_when_due(proposal, django_capture_on_commit_callbacks) -> int:
+    proposal.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        count = proposal_pdfs_sweep(now=proposal.pdf_next_attempt_at + timedelta(seconds=1))
+    proposal.refresh_from_db()
+    return count
+
+
 def test_a_render_failure_leaves_the_proposal_submitted_and_the_failure_visible(
-    django_capture_on_commit_callbacks, monkeypatch, settings, mailoutbox
+    django_capture_on_commit_callbacks, monkeypatch, settings, mailoutbox, client
 ):
     settings.PROPOSAL_PDF_MAX_ATTEMPTS = 3
+    administrator = UserFactory(is_staff=True)
 
     def broken(*, proposal):
         raise RuntimeError("Pango is not installed")
@@ -91,65 +102,120 @@ def test_a_render_failure_leaves_the_proposal_submitted_and_the_failure_visible(
 
     assert proposal.status == ProposalStatus.SUBMITTED
     assert proposal.reference
-    assert proposal.pdf_status == PdfStatus.FAILED
-    assert proposal.pdf_attempts == 3  # retried up to the limit, then left failed
+    assert (proposal.pdf_status, proposal.pdf_attempts) == (PdfStatus.FAILED, 1)
     assert "Pango is not installed" in proposal.pdf_error
     assert not proposal.pdf
-    # The task gave up: that is logged, and the team is not left without a receipt.
+    # The next try is planned on the row, and the page says so.
+    assert proposal.pdf_next_attempt_at > timezone.now()
+    client.force_login(proposal.created_by)
+    page = client.get(proposal.get_absolute_url()).content.decode()
+    assert "is being retried (1 attempt)" in page
+    # Not before it is due.
+    assert proposal_pdfs_sweep() == 0
+
+    # The sweep starts each retry when due; the last failure gives the PDF up.
+    assert _sweep_when_due(proposal, django_capture_on_commit_callbacks) == 1
+    assert (proposal.pdf_status, proposal.pdf_attempts) == (PdfStatus.FAILED, 2)
+    assert _sweep_when_due(proposal, django_capture_on_commit_callbacks) == 1
+    assert (proposal.pdf_status, proposal.pdf_attempts) == (PdfStatus.FAILED, 3)
+    assert proposal.pdf_next_attempt_at is None
+    assert proposal_pdfs_sweep(now=timezone.now() + timedelta(days=1)) == 0
+    page = client.get(proposal.get_absolute_url()).content.decode()
+    assert "Rendering failed after 3 attempts" in page
+
+    # Given up: logged, the site administrators alerted, the team not left without a receipt.
     failed = Activity.objects.get(verb="proposal PDF failed")
     assert failed.data["attempts"] == 3 and "Pango" in failed.data["error"]
-    (receipt,) = [m for m in mailoutbox if proposal.reference in m.subject]
+    (alert,) = Notification.objects.filter(template="work_given_up")
+    assert alert.recipient == administrator
+    assert proposal.reference in alert.subject
+    (receipt,) = [
+        m for m in mailoutbox if proposal.reference in m.subject and m.to != [administrator.email]
+    ]
     assert receipt.attachments == []
     assert "could not be prepared yet" in receipt.body
     assert "safe and complete" in receipt.alternatives[0][0]
+    # A stray task for it does nothing.
+    render_proposal_pdf.delay(proposal.pk)
+    proposal.refresh_from_db()
+    assert proposal.pdf_attempts == 3
 
-    # Once rendering works again, a retry renders it and the receipt with the PDF goes out.
+    # Once rendering works again, a re-queue renders it and the receipt with the PDF goes out.
     monkeypatch.undo()
     with django_capture_on_commit_callbacks(execute=True):
         proposal_pdf_retry(proposal=proposal)
     proposal.refresh_from_db()
     assert proposal.pdf_status == PdfStatus.READY
     assert proposal.pdf_error == ""
+    assert proposal.pdf_next_attempt_at is None
     with_pdf = [m for m in mailoutbox if proposal.reference in m.subject and m.attachments]
     assert len(with_pdf) == 1 and "is attached as a PDF" in with_pdf[0].body
     assert Activity.objects.filter(verb="rendered proposal PDF").exists()
 
 
-def test_the_sweeper_tries_a_given_up_pdf_again_a_bounded_number_of_times(
-    django_capture_on_commit_callbacks, monkeypatch, settings, client
+def test_a_failed_pdf_whose_retry_message_was_lost_is_picked_up_when_due(
+    django_capture_on_commit_callbacks, monkeypatch, settings, mailoutbox
+):
+    """Failed after two of five attempts, and nothing in the broker (Redis restarted): the row
+    itself says when the next attempt is due, so the sweep takes it then."""
+    settings.PROPOSAL_PDF_MAX_ATTEMPTS = 5
+    monkeypatch.setattr(render_proposal_pdf, "delay", lambda *args: None)  # every message lost
+    proposal = submitted(django_capture_on_commit_callbacks)
+    due = timezone.now() + timedelta(seconds=40)
+    type(proposal).objects.filter(pk=proposal.pk).update(
+        pdf_status=PdfStatus.FAILED, pdf_attempts=2, pdf_error="OSError", pdf_next_attempt_at=due
+    )
+    assert proposal_pdfs_sweep(now=due - timedelta(seconds=1)) == 0
+    monkeypatch.undo()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert proposal_pdfs_sweep(now=due) == 1
+    proposal.refresh_from_db()
+    assert (proposal.pdf_status, proposal.pdf_attempts) == (PdfStatus.READY, 3)
+    assert [m for m in mailoutbox if proposal.reference in m.subject and m.attachments]
+
+
+def test_a_pdf_whose_worker_died_while_rendering_is_rendered_after_its_lease(
+    django_capture_on_commit_callbacks, monkeypatch, settings
 ):
     settings.PROPOSAL_PDF_MAX_ATTEMPTS = 2
-    settings.PROPOSAL_PDF_SWEEP_MAX_ATTEMPTS = 4
-
-    def broken(*, proposal):
-        raise RuntimeError("font cache corrupt")
-
-    monkeypatch.setattr("applications.pdf.proposal_pdf_bytes", broken)
+    monkeypatch.setattr(render_proposal_pdf, "delay", lambda *args: None)
     proposal = submitted(django_capture_on_commit_callbacks)
-    assert (proposal.pdf_status, proposal.pdf_attempts) == (PdfStatus.FAILED, 2)
-    client.force_login(proposal.created_by)
-    page = client.get(proposal.get_absolute_url()).content.decode()
-    assert "is being retried (2 attempts)" in page
-
-    for expected_attempts in (3, 4):
-        with django_capture_on_commit_callbacks(execute=True):
-            assert proposal_pdfs_requeue_stale() == 1
-        proposal.refresh_from_db()
-        assert proposal.pdf_attempts == expected_attempts
-    assert proposal_pdfs_requeue_stale() == 0  # now a person decides
-    page = client.get(proposal.get_absolute_url()).content.decode()
-    assert "Rendering failed after 4 attempts" in page
-    # One receipt without the PDF, however many times the task gave up.
-    assert Notification.objects.filter(idempotency_key__startswith="proposal-receipt-").count() == 1
+    lease_end = timezone.now() + timedelta(seconds=settings.PROPOSAL_PDF_RENDER_LEASE_SECONDS)
+    type(proposal).objects.filter(pk=proposal.pk).update(
+        pdf_status=PdfStatus.RENDERING, pdf_attempts=1, pdf_next_attempt_at=lease_end
+    )
+    # While the lease runs, a stray task does not render it a second time.
+    render_proposal_pdf(proposal.pk)
+    proposal.refresh_from_db()
+    assert (proposal.pdf_status, proposal.pdf_attempts) == (PdfStatus.RENDERING, 1)
+    assert proposal_pdfs_sweep() == 0
 
     monkeypatch.undo()
     with django_capture_on_commit_callbacks(execute=True):
-        proposal_pdf_retry(proposal=proposal)
+        assert proposal_pdfs_sweep(now=lease_end + timedelta(seconds=1)) == 1
     proposal.refresh_from_db()
-    assert proposal.pdf_status == PdfStatus.READY
+    assert (proposal.pdf_status, proposal.pdf_attempts) == (PdfStatus.READY, 2)
 
 
-def test_a_broker_failure_keeps_the_submission_and_the_sweeper_requeues(
+def test_a_worker_lost_on_the_last_attempt_gives_the_pdf_up(
+    django_capture_on_commit_callbacks, monkeypatch, settings
+):
+    settings.PROPOSAL_PDF_MAX_ATTEMPTS = 1
+    monkeypatch.setattr(render_proposal_pdf, "delay", lambda *args: None)
+    proposal = submitted(django_capture_on_commit_callbacks)
+    lease_end = timezone.now()
+    type(proposal).objects.filter(pk=proposal.pk).update(
+        pdf_status=PdfStatus.RENDERING, pdf_attempts=1, pdf_next_attempt_at=lease_end
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert proposal_pdfs_sweep(now=lease_end + timedelta(seconds=1)) == 0
+    proposal.refresh_from_db()
+    assert (proposal.pdf_status, proposal.pdf_next_attempt_at) == (PdfStatus.FAILED, None)
+    assert "worker stopped" in proposal.pdf_error
+    assert Notification.objects.filter(idempotency_key__startswith="proposal-receipt-without-pdf")
+
+
+def test_a_broker_failure_keeps_the_submission_and_the_next_sweep_queues_it(
     django_capture_on_commit_callbacks, monkeypatch
 ):
     def broker_down(*args, **kwargs):
@@ -159,12 +225,15 @@ def test_a_broker_failure_keeps_the_submission_and_the_sweeper_requeues(
     proposal = submitted(django_capture_on_commit_callbacks)
     assert proposal.status == ProposalStatus.SUBMITTED
     assert proposal.pdf_status == PdfStatus.PENDING
+    # The hand-over failed: due at once, not after the grace period for lost messages.
+    assert proposal.pdf_next_attempt_at <= timezone.now()
+    assert proposal_pdfs_sweep() == 1  # the broker is still down: it stays due
+    proposal.refresh_from_db()
+    assert proposal.pdf_next_attempt_at <= timezone.now()
 
     monkeypatch.undo()
-    from datetime import timedelta
-
     with django_capture_on_commit_callbacks(execute=True):
-        assert proposal_pdfs_requeue_stale(older_than=timedelta(0)) == 1
+        assert proposal_pdfs_sweep() == 1
     proposal.refresh_from_db()
     assert proposal.pdf_status == PdfStatus.READY
 

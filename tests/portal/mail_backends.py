@@ -3,7 +3,9 @@
 `RecordingBackend` is what the real Celery worker in test_celery_worker.py sends through (the
 worker is another process, so locmem's outbox cannot be read). Its directory (env
 PORTAL_TEST_MAIL_DIR) holds `sent.jsonl`, one line per delivered message, and optionally
-`fail_next`, the number of sends still to fail with a simulated SMTP error.
+`fail_next`, the number of sends still to fail with a simulated SMTP error. A test holds a send
+in progress by creating `hold_before_send` or `hold_after_send` (after the message is recorded,
+that is, accepted by the server): the send writes `held` and waits until the file is removed.
 """
 
 from __future__ import annotations
@@ -32,9 +34,20 @@ class SlowLocmemBackend(LocmemBackend):
         return super().send_messages(messages)
 
 
+def _hold(directory: Path, name: str) -> None:
+    hold = directory / name
+    if not hold.exists():
+        return
+    (directory / "held").write_text(name)
+    deadline = time.monotonic() + 60
+    while hold.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
 class RecordingBackend(BaseEmailBackend):
     def send_messages(self, email_messages):
         directory = Path(os.environ["PORTAL_TEST_MAIL_DIR"])
+        _hold(directory, "hold_before_send")
         with open(directory / "lock", "a") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             try:
@@ -56,6 +69,7 @@ class RecordingBackend(BaseEmailBackend):
                             "to": message.to,
                             "subject": message.subject,
                             "notification": message.extra_headers.get("X-Portal-Notification"),
+                            "message_id": message.extra_headers.get("Message-ID"),
                             "alternatives": [mimetype for _, mimetype in message.alternatives],
                             "attachments": [
                                 {
@@ -69,4 +83,5 @@ class RecordingBackend(BaseEmailBackend):
                     )
                     + "\n"
                 )
+        _hold(directory, "hold_after_send")
         return len(email_messages)

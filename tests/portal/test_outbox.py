@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.core.files.base import ContentFile
@@ -15,7 +15,8 @@ from kombu.exceptions import OperationalError
 
 from portal.models import Notification, Organisation
 from portal.services.notifications import (
-    INTERRUPTED_ERROR,
+    INTERRUPTED_GIVEN_UP_ERROR,
+    message_id_for,
     notification_deliver,
     notification_enqueue,
     notification_requeue,
@@ -207,8 +208,28 @@ def test_broker_down_at_enqueue_keeps_the_callers_work_and_the_row_queued(
     assert notification.status == Notification.Status.QUEUED
     assert mailoutbox == []
 
+    # The hand-over failed, so the row is due at once: the first sweep after the broker is back
+    # hands it over (a sweep while the broker is still down leaves it due).
+    assert notification.next_attempt_at <= timezone.now()
+    assert notifications_sweep().scheduled == 1
+    notification.refresh_from_db()
+    assert notification.status == Notification.Status.QUEUED
+    assert notification.next_attempt_at <= timezone.now()
+
     monkeypatch.undo()
-    # Nothing happens before the row is due; then the sweeper schedules it.
+    assert notifications_sweep().scheduled == 1
+    notification.refresh_from_db()
+    assert notification.status == Notification.Status.SENT
+    assert len(mailoutbox) == 1
+
+
+@pytest.mark.django_db
+def test_a_handed_over_row_whose_message_was_lost_is_scheduled_after_the_grace_period(
+    templates, monkeypatch, mailoutbox
+):
+    monkeypatch.setattr(deliver_notification, "delay", lambda *args: None)  # the broker lost it
+    notification = _enqueue()
+    monkeypatch.undo()
     assert notifications_sweep().scheduled == 0
     result = notifications_sweep(now=notification.next_attempt_at + timedelta(seconds=1))
     assert result.scheduled == 1
@@ -217,26 +238,60 @@ def test_broker_down_at_enqueue_keeps_the_callers_work_and_the_row_queued(
     assert len(mailoutbox) == 1
 
 
-@pytest.mark.django_db
-def test_a_row_whose_worker_died_while_sending_is_shown_failed_and_not_resent(
-    templates, settings, mailoutbox
-):
-    notification = _enqueue()
-    stuck_since = timezone.now() - timedelta(
-        seconds=settings.NOTIFICATION_SENDING_LEASE_SECONDS + 5
-    )
+def _lose_the_worker(notification: Notification, *, attempts: int, settings) -> datetime:
+    """As a worker that claimed the row and died: sending, attempt counted, lease running."""
+    lease_end = timezone.now() + timedelta(seconds=settings.NOTIFICATION_SENDING_LEASE_SECONDS)
     Notification.objects.filter(pk=notification.pk).update(
-        status=Notification.Status.SENDING, claimed_at=stuck_since
+        status=Notification.Status.SENDING,
+        attempts=attempts,
+        claimed_at=timezone.now(),
+        next_attempt_at=lease_end,
     )
-    result = notifications_sweep()
-    assert result.interrupted == 1
-    notification.refresh_from_db()
-    assert notification.status == Notification.Status.FAILED
-    assert notification.last_error == INTERRUPTED_ERROR
-    assert not notification.will_retry
-    # A redelivered task for it does nothing either.
+    return lease_end
+
+
+@pytest.mark.django_db
+def test_a_row_whose_worker_died_while_sending_is_sent_again_after_its_lease(
+    templates, settings, mailoutbox, monkeypatch
+):
+    monkeypatch.setattr(deliver_notification, "delay", lambda *args: None)
+    notification = _enqueue()
+    lease_end = _lose_the_worker(notification, attempts=1, settings=settings)
+    monkeypatch.undo()
+    # While the lease runs, neither the sweep nor a redelivered task sends it.
+    assert notifications_sweep().interrupted == 0
     notification_deliver(notification_id=notification.pk)
     assert mailoutbox == []
+
+    result = notifications_sweep(now=lease_end + timedelta(seconds=1))
+    assert (result.interrupted, result.scheduled) == (1, 1)
+    notification.refresh_from_db()
+    assert (notification.status, notification.attempts) == (Notification.Status.SENT, 2)
+    # Had the first attempt reached the server, this copy is recognisably the same message.
+    (mail,) = mailoutbox
+    assert mail.extra_headers["Message-ID"] == message_id_for(notification.idempotency_key)
+    assert mail.message()["Message-ID"] == message_id_for(notification.idempotency_key)
+
+
+@pytest.mark.django_db
+def test_a_worker_lost_on_the_last_attempt_gives_the_row_up_and_alerts_the_administrators(
+    templates, settings, mailoutbox, monkeypatch
+):
+    settings.NOTIFICATION_MAX_ATTEMPTS = 2
+    administrator = UserFactory(is_staff=True)
+    UserFactory(is_staff=False)
+    monkeypatch.setattr(deliver_notification, "delay", lambda *args: None)
+    notification = _enqueue()
+    lease_end = _lose_the_worker(notification, attempts=2, settings=settings)
+    monkeypatch.undo()
+    result = notifications_sweep(now=lease_end + timedelta(seconds=1))
+    assert result.given_up == 1
+    notification.refresh_from_db()
+    assert notification.is_given_up
+    assert notification.last_error == INTERRUPTED_GIVEN_UP_ERROR
+    (alert,) = Notification.objects.filter(template="work_given_up")
+    assert alert.recipient == administrator
+    assert "Decision on LLAMA-EU" in alert.subject
 
 
 @pytest.mark.django_db(transaction=True)

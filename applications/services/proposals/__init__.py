@@ -34,7 +34,7 @@ from .pdf import (
     proposal_pdf_given_up,
     proposal_pdf_render,
     proposal_pdf_retry,
-    proposal_pdfs_requeue_stale,
+    proposal_pdfs_sweep,
     proposal_receipt_enqueue,
 )
 from .requests import resource_request_delete, resource_request_save
@@ -60,7 +60,7 @@ __all__ = [
     "proposal_pdf_given_up",
     "proposal_pdf_render",
     "proposal_pdf_retry",
-    "proposal_pdfs_requeue_stale",
+    "proposal_pdfs_sweep",
     "proposal_receipt_enqueue",
     "proposal_submit",
     "proposal_update",

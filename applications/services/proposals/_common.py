@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import logging
 import uuid
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.utils import timezone
 
-from applications.models import Proposal
+from applications.models import PdfStatus, Proposal
 from applications.workflow import workflow_for
 from portal.models import Membership, Organisation
 
@@ -96,10 +99,18 @@ def _delete_file_on_commit(name: str) -> None:
         transaction.on_commit(lambda: default_storage.delete(name))
 
 
+def pdf_requeue_at(now: datetime) -> datetime:
+    """When the sweep queues a PDF again whose task never ran (the broker lost the message)."""
+    return now + timedelta(seconds=settings.PROPOSAL_PDF_REQUEUE_AFTER_SECONDS)
+
+
 def _queue_pdf(proposal_id: int) -> None:
     from applications.tasks import render_proposal_pdf
 
     try:
         render_proposal_pdf.delay(proposal_id)
-    except Exception:  # broker down: the proposal stays "PDF pending" and the sweeper retries
+    except Exception:  # broker down: due at once, so the first sweep after its return queues it
         logger.exception("Could not queue the PDF of proposal %s", proposal_id)
+        Proposal.objects.filter(
+            pk=proposal_id, pdf_status__in=[PdfStatus.PENDING, PdfStatus.FAILED]
+        ).exclude(pdf_next_attempt_at=None).update(pdf_next_attempt_at=timezone.now())

@@ -19,6 +19,7 @@ from ._common import (
     _queue_pdf,
     _require_view,
     _team_recipients,
+    pdf_requeue_at,
 )
 
 
@@ -80,6 +81,7 @@ def proposal_submit(*, proposal: Proposal, by) -> Proposal:
     proposal.pdf_status = PdfStatus.PENDING
     proposal.pdf_attempts = 0
     proposal.pdf_error = ""
+    proposal.pdf_next_attempt_at = pdf_requeue_at(now)
     proposal.version += 1
     proposal.last_edited_by = by
     proposal.save()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
@@ -34,7 +33,7 @@ def _overview_context(proposal: Proposal) -> dict:
         "ai_act": [(question, answers.get(key, "")) for key, question in AI_ACT_QUESTIONS.items()],
         "submitted_at": format_deadline(proposal.submitted_at),
         "pdf_ready": proposal.pdf_status == PdfStatus.READY and bool(proposal.pdf),
-        "pdf_retrying": proposal.pdf_attempts < settings.PROPOSAL_PDF_SWEEP_MAX_ATTEMPTS,
+        "pdf_retrying": proposal.pdf_next_attempt_at is not None,
         "phase": workflow_for(proposal.call).phase(proposal.status),
         "upcoming": upcoming_phases(proposal),
     }
