@@ -20,6 +20,8 @@ class ShellNavigation:
     technical_assessor: bool = False
     centre_administrator: bool = False
     admin: bool = False
+    # Site administrators see background work given up after its last attempt.
+    failed_work: bool = False
     # One COUNT query, and only when a template shows the badge.
     unread_notifications: Any = 0
 
@@ -44,6 +46,7 @@ def navigation(request) -> dict:
             technical_assessor=roles.is_technical_assessor(user),
             centre_administrator=roles.is_centre_administrator(user),
             admin=user.is_superuser,
+            failed_work=user.has_perm("portal.manage_failed_work"),
             unread_notifications=SimpleLazyObject(unread),
         )
     }

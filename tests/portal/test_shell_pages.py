@@ -32,7 +32,14 @@ from tests.factories.portal import give_totp
 
 pytestmark = pytest.mark.django_db
 
-ENTRIES = ("My proposals", "Manage calls", "Centres", "Site admin", "Notifications")
+ENTRIES = (
+    "My proposals",
+    "Manage calls",
+    "Centres",
+    "Failed work",
+    "Site admin",
+    "Notifications",
+)
 
 # Not pages of the shell: Django's admin has its own, the API answers JSON (its docs page is
 # Swagger UI's), the health check is plain text.
@@ -104,6 +111,8 @@ def _world():
         "portal:membership_remove": {"pk": organisation.pk, "membership_pk": member.pk},
         "portal:invitation_open": {"token": invitation.token},
         "allocations:centre_detail": {"pk": centre.pk},
+        "portal:failed_work_requeue_all": {"kind": "emails"},
+        "portal:failed_work_requeue": {"kind": "emails", "pk": 1},
         "allocations:partition_edit": {"centre_pk": centre.pk, "pk": partition.pk},
         "applications:call_detail": {"slug": call.slug},
         "applications:proposal_create": {"slug": call.slug},
@@ -188,7 +197,7 @@ MENU = {
     "technical assessor": {"My proposals", "Centres"},
     "programme officer": {"My proposals", "Manage calls"},
     "centre administrator": {"My proposals", "Centres"},
-    "admin": {"My proposals", "Site admin"},
+    "admin": {"My proposals", "Failed work", "Site admin"},
 }
 
 
