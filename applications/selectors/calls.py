@@ -28,6 +28,7 @@ from applications.models import (
     Call,
     CallPartition,
     CutOff,
+    CutOffDemand,
     CutOffPool,
     Proposal,
     ResourceRequest,
@@ -192,14 +193,19 @@ def proposals_submitted(*, cutoff: CutOff | None = None) -> QuerySet[Proposal]:
     )
 
 
+def proposals_submitted_count(*, cutoff: CutOff | None = None) -> int:
+    """How many proposals the officer's list holds, from the kept figures (CutOff.submitted_count)
+    rather than by counting the proposals."""
+    if cutoff is not None:
+        return cutoff.submitted_count
+    return CutOff.objects.aggregate(n=Coalesce(Sum("submitted_count"), Value(0)))["n"]
+
+
 def cutoff_demand(*, cutoff: CutOff) -> QuerySet[CallPartition]:
     """Per offered partition of the cut-off's call: hours requested by submitted proposals (not
-    withdrawn or ineligible), how many proposals ask for it, and the pool's hours. One query,
-    aggregated by the database."""
-    counted = Q(
-        requests__proposal__cutoff=cutoff,
-        requests__proposal__status__in=demand_statuses(),
-    )
+    withdrawn or ineligible), how many proposals ask for it, and the pool's hours. Read from the
+    kept figures (CutOffDemand), one query whatever the number of proposals."""
+    kept = CutOffDemand.objects.filter(offered_partition=OuterRef("pk"), cutoff=cutoff)
     pool_hours = CutOffPool.objects.filter(offered_partition=OuterRef("pk"), cutoff=cutoff).values(
         "pool__hours"
     )[:1]
@@ -208,13 +214,34 @@ def cutoff_demand(*, cutoff: CutOff) -> QuerySet[CallPartition]:
         .select_related("partition__centre")
         .annotate(
             requested_hours=Coalesce(
-                Sum("requests__hours", filter=counted), Value(Decimal(0)), output_field=HOURS
+                Subquery(kept.values("requested_hours")[:1], output_field=HOURS),
+                Value(Decimal(0)),
+                output_field=HOURS,
             ),
-            # One request per partition per proposal (a constraint), so requests = proposals.
-            proposal_count=Count("requests", filter=counted),
+            proposal_count=Coalesce(
+                Subquery(kept.values("proposal_count")[:1], output_field=IntegerField()),
+                Value(0),
+            ),
             pool_hours=Subquery(pool_hours, output_field=HOURS),
         )
     )
+
+
+def cutoff_counts_aggregate(*, cutoff: CutOff) -> tuple[int, dict[int, tuple[Decimal, int]]]:
+    """The cut-off's figures computed afresh from every proposal and request: the number of
+    proposals the officer's list shows, and {offered partition id: (hours, proposals)} of the
+    demand. Reads every row: for rebuilding and checking the kept figures, not for pages."""
+    submitted = Proposal.objects.filter(read_by_programme_office(), cutoff=cutoff).count()
+    rows = (
+        ResourceRequest.objects.filter(
+            proposal__cutoff=cutoff, proposal__status__in=demand_statuses()
+        )
+        .values("offered_partition_id")
+        # One request per partition per proposal (a constraint), so requests = proposals.
+        .annotate(hours=Sum("hours"), count=Count("pk"))
+        .order_by()
+    )
+    return submitted, {row["offered_partition_id"]: (row["hours"], row["count"]) for row in rows}
 
 
 def partitions_in_calls(*, call: Call | None = None) -> QuerySet[Partition]:

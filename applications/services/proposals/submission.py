@@ -20,6 +20,7 @@ from ._common import (
     _require_view,
     _team_recipients,
 )
+from .demand import proposal_counts_update
 
 
 def _check_transition(proposal: Proposal, action: str) -> None:
@@ -83,6 +84,7 @@ def proposal_submit(*, proposal: Proposal, by) -> Proposal:
     proposal.version += 1
     proposal.last_edited_by = by
     proposal.save()
+    proposal_counts_update(proposal=proposal, from_status=ProposalStatus.DRAFT)
     activity_record(
         actor=by,
         verb="submitted proposal",
@@ -122,6 +124,7 @@ def proposal_withdraw(*, proposal: Proposal, by, reason: str) -> Proposal:
     proposal.version += 1
     proposal.last_edited_by = by
     proposal.save()
+    proposal_counts_update(proposal=proposal, from_status=from_state)
     activity_record(
         actor=by,
         verb="withdrew proposal",
