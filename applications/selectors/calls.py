@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -24,6 +25,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from allocations.models import Partition
+from allocations.units import Unit
 from applications.models import (
     Call,
     CallPartition,
@@ -31,10 +33,11 @@ from applications.models import (
     CutOffDemand,
     CutOffPool,
     Proposal,
+    ProposalStatus,
     ResourceRequest,
 )
 from applications.selectors.proposals import read_by_programme_office
-from applications.workflow import demand_statuses
+from applications.workflow import demand_statuses, workflow_for_mode
 
 HOURS = DecimalField(max_digits=16, decimal_places=2)
 
@@ -161,36 +164,90 @@ def cutoff_for_officer(*, pk: int) -> CutOff | None:
 
 
 def proposals_submitted(*, cutoff: CutOff | None = None) -> QuerySet[Proposal]:
-    """Submitted proposals (never drafts), with what the officer's list shows per row."""
+    """Submitted proposals (never drafts), in submission order: the officer's list, before its
+    filters. Rows are read for one page at a time with `submitted_rows`."""
     qs = Proposal.objects.filter(read_by_programme_office())
     if cutoff is not None:
         qs = qs.filter(cutoff=cutoff)
-    return (
-        qs.select_related("call", "organisation")
-        # Only what a row shows: the list reads thousands of wide rows to sort them.
-        .only(
-            "pk",
-            "reference",
-            "title",
-            "acronym",
-            "status",
-            "submitted_at",
-            "call__id",
-            "call__title",
-            "call__mode",
-            "call__right_of_reply",
-            "organisation__id",
-            "organisation__legal_name",
-            "organisation__country",
+    return qs.order_by("submitted_at", "pk")
+
+
+# What one row of the officer's list shows, read as plain values (no model instances).
+ROW_FIELDS = (
+    "pk",
+    "reference",
+    "title",
+    "acronym",
+    "status",
+    "submitted_at",
+    "call__title",
+    "call__mode",
+    "organisation__legal_name",
+    "organisation__country",
+)
+
+
+@dataclass(frozen=True)
+class SubmittedRow:
+    pk: int
+    reference: str
+    title: str
+    acronym: str
+    status: str
+    status_label: str
+    submitted_at: datetime | None
+    call_title: str
+    organisation: str
+    country: str
+    # (hours, unit label, partition) of each resource request, in partition order.
+    requests: tuple[tuple[Decimal, str, str], ...]
+
+
+def submitted_row_values(proposals: QuerySet[Proposal]) -> QuerySet:
+    """The list's (filtered) proposals as the values a row shows, ready to be paginated."""
+    return proposals.values(*ROW_FIELDS)
+
+
+def _staff_label(mode: str, status: str) -> str:
+    try:
+        return workflow_for_mode(mode).phase(status).staff_label
+    except KeyError:  # a state its path does not know (data repaired by hand): plain label
+        return ProposalStatus(status).label if status in ProposalStatus.values else status
+
+
+def submitted_rows(values) -> list[SubmittedRow]:
+    """Rows of one page of the officer's list from `submitted_row_values`, with their requests
+    read in one more query."""
+    values = list(values)
+    requests: dict[int, list[tuple[Decimal, str, str]]] = defaultdict(list)
+    for proposal_id, hours, unit, system, name in (
+        ResourceRequest.objects.filter(proposal_id__in=[v["pk"] for v in values])
+        .order_by("proposal_id", "offered_partition__partition__system_name", "pk")
+        .values_list(
+            "proposal_id",
+            "hours",
+            "offered_partition__partition__unit",
+            "offered_partition__partition__system_name",
+            "offered_partition__partition__name",
         )
-        .prefetch_related(
-            Prefetch(
-                "requests",
-                queryset=ResourceRequest.objects.select_related("offered_partition__partition"),
-            )
+    ):
+        requests[proposal_id].append((hours, Unit(unit).label, f"{system} {name}"))
+    return [
+        SubmittedRow(
+            pk=v["pk"],
+            reference=v["reference"] or "",
+            title=v["title"],
+            acronym=v["acronym"],
+            status=v["status"],
+            status_label=_staff_label(v["call__mode"], v["status"]),
+            submitted_at=v["submitted_at"],
+            call_title=v["call__title"],
+            organisation=v["organisation__legal_name"],
+            country=v["organisation__country"],
+            requests=tuple(requests.get(v["pk"], ())),
         )
-        .order_by("submitted_at", "pk")
-    )
+        for v in values
+    ]
 
 
 def proposals_submitted_count(*, cutoff: CutOff | None = None) -> int:

@@ -418,20 +418,22 @@ def _proposal_list(request, *, cutoff: CutOff | None):
         partitions=partitions,
         by_mode=cutoff is None,
     )
+    values = selectors.submitted_row_values(filterset.qs)
     number = request.GET.get("page")
     if _filters_active(filterset):
         total = None
-        page = uncounted_page(filterset.qs, OFFICER_PAGE_SIZE, number)
+        page = uncounted_page(values, OFFICER_PAGE_SIZE, number)
     else:
         total = selectors.proposals_submitted_count(cutoff=cutoff)
-        page = CountedPaginator(filterset.qs, OFFICER_PAGE_SIZE, count=total).get_page(number)
+        page = CountedPaginator(values, OFFICER_PAGE_SIZE, count=total).get_page(number)
+    rows = selectors.submitted_rows(page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
     return {
         "filter": filterset,
         "page_obj": page,
         "total": total,
-        "proposals": page.object_list,
+        "proposals": rows,
         "filter_query": query.urlencode(),
         "is_filtered": any(v for k, v in request.GET.items() if k != "page"),
     }
