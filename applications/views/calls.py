@@ -434,6 +434,7 @@ def _proposal_list(request, *, cutoff: CutOff | None):
         "page_obj": page,
         "total": total,
         "proposals": rows,
+        "show_call": cutoff is None,
         "filter_query": query.urlencode(),
         "is_filtered": any(v for k, v in request.GET.items() if k != "page"),
     }

@@ -345,3 +345,16 @@ def test_concurrent_submissions_all_count(require_postgresql, cutoff_setup):
         thread.join(timeout=60)
     assert not errors
     assert _kept(cutoff) == _fresh(cutoff) == (6, {mn5.pk: (120_000, 6), lumi.pk: (60_000, 6)})
+
+
+def test_rows_escape_what_applicants_typed(officer_client, cutoff_setup):
+    cutoff, mn5, _ = cutoff_setup
+    proposal = _submitted(cutoff, requests=[(mn5, 20_000)])
+    Proposal.objects.filter(pk=proposal.pk).update(
+        title='<script>alert("x")</script>', acronym="A&B"
+    )
+    page = officer_client.get(_url(cutoff)).content.decode()
+    assert "<script>alert" not in page
+    assert "<bdi>&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;</bdi>" in page
+    assert "(<bdi>A&amp;B</bdi>)" in page
+    assert f'href="/proposals/{proposal.pk}/"' in page
