@@ -2,8 +2,10 @@
 
 import threading
 from decimal import Decimal
+from io import StringIO
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.db import connections, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -311,8 +313,15 @@ def test_rebuild_recomputes_figures_written_in_bulk(cutoff_setup):
     CutOffDemand.objects.filter(cutoff=cutoff).update(requested_hours=1, proposal_count=7)
     type(cutoff).objects.filter(pk=cutoff.pk).update(submitted_count=9)
     assert _kept(cutoff) != _fresh(cutoff)
-    assert cutoff_counts_rebuild() >= 1
+    out = StringIO()
+    call_command("rebuild_cutoff_figures", cutoff=cutoff.pk, stdout=out)
+    assert "rebuilt for 1 cut-off" in out.getvalue()
     assert _kept(cutoff) == _fresh(cutoff) == (1, {mn5.pk: (30_000, 1)})
+    CutOffDemand.objects.filter(cutoff=cutoff).delete()
+    assert cutoff_counts_rebuild() >= 1  # every cut-off
+    assert _kept(cutoff) == _fresh(cutoff)
+    with pytest.raises(CommandError, match="No cut-off has the id 0"):
+        call_command("rebuild_cutoff_figures", cutoff=0)
 
 
 @pytest.mark.django_db(transaction=True)
