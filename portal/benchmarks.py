@@ -140,6 +140,11 @@ def organisation_page(ctx: BenchContext):
     return ctx.page(url, user=ctx.data["portal.owner"])
 
 
+@bench_figure("profile page (time-zone select of every zone)")
+def profile_page(ctx: BenchContext):
+    return ctx.page(reverse("portal:profile"), user=ctx.data["portal.owner"])
+
+
 @bench_figure("notifications page, 100 notifications")
 def notifications_page(ctx: BenchContext):
     return ctx.page(reverse("portal:notifications"), user=ctx.data["portal.owner"])

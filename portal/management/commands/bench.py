@@ -147,7 +147,7 @@ class Command(BaseCommand):
         with self._server(ctx, http):
             header = (
                 f"{'figure':<{self.width}} {'median ms':>10} {'p95 ms':>8} {'x floor':>8} "
-                f"{'queries':>8}"
+                f"{'queries':>8} {'KB':>7}"
             )
             self.stdout.write(header)
             self.stdout.write("-" * len(header))
@@ -222,7 +222,9 @@ class Command(BaseCommand):
 
         # Queries are counted on the same request made in process (gunicorn's are out of reach).
         with connection.execute_wrapper(count_query):
-            getattr(page, "in_process", page)()
+            response = getattr(page, "in_process", page)()
+        content = getattr(response, "content", response)
+        size_kb = len(content) / 1024 if isinstance(content, bytes) else 0.0
         timings, floor_timings = [], []
         for _ in range(repeat):
             started = time.perf_counter()
@@ -238,6 +240,7 @@ class Command(BaseCommand):
             "p95_ms": timings[min(len(timings) - 1, round(0.95 * (len(timings) - 1)))],
             "min_ms": timings[0],
             "queries": queries,
+            "kb": size_kb,
         }
         if floor_timings:
             result["floor_ms"] = max(statistics.median(floor_timings), 1e-6)
@@ -248,7 +251,7 @@ class Command(BaseCommand):
         ratio = median / floor_ms
         self.stdout.write(
             f"{name:<{self.width}} {median:>10.2f} {result['p95_ms']:>8.2f} {ratio:>8.1f} "
-            f"{queries:>8}"
+            f"{queries:>8} {result['kb']:>7.1f}"
         )
 
     # --- --http: a throwaway database and gunicorn ---------------------------------------------
