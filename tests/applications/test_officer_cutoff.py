@@ -367,3 +367,24 @@ def test_rows_escape_what_applicants_typed(officer_client, cutoff_setup):
     assert "<bdi>&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;</bdi>" in page
     assert "(<bdi>A&amp;B</bdi>)" in page
     assert f'href="/proposals/{proposal.pk}/"' in page
+
+
+def test_the_migration_computes_the_figures_of_existing_cut_offs(cutoff_setup):
+    """The figures' migration fills them from proposals submitted before it ran."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module(
+        "applications.migrations.0005_cutoff_kept_figures_and_list_indexes"
+    )
+    cutoff, mn5, lumi = cutoff_setup
+    _submitted(cutoff, requests=[(mn5, 30_000), (lumi, 20_000)])
+    _submitted(cutoff, status=ProposalStatus.WITHDRAWN, requests=[(mn5, 45_000)])
+    _submitted(cutoff, status=ProposalStatus.INELIGIBLE, requests=[(lumi, 45_000)])
+    expected = _fresh(cutoff)
+    CutOffDemand.objects.all().delete()
+    type(cutoff).objects.update(submitted_count=0)
+
+    migration.fill_kept_figures(apps, None)
+    assert _kept(cutoff) == expected == (3, {mn5.pk: (30_000, 1), lumi.pk: (20_000, 1)})
