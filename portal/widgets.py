@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from html import escape
+
 from django import forms
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
@@ -26,19 +28,17 @@ class QuickSelect(forms.Select):
     milliseconds on every view of a page. Plain options and optgroups, one selected value."""
 
     def _options(self, choices, selected: set[str]):
+        # The standard library's html.escape is what Django's escape calls, without the lazy
+        # string wrapper that makes it several times slower per call.
         for value, label in choices:
             if isinstance(label, list | tuple):  # an optgroup
-                yield format_html('<optgroup label="{}">', value)
+                yield f'<optgroup label="{escape(str(value))}">'
                 yield from self._options(label, selected)
                 yield "</optgroup>"
                 continue
             value = "" if value is None else str(value)
-            yield format_html(
-                '<option value="{}"{}>{}</option>',
-                value,
-                mark_safe(" selected") if value in selected else "",  # noqa: S308
-                label,
-            )
+            mark = " selected" if value in selected else ""
+            yield f'<option value="{escape(value)}"{mark}>{escape(str(label))}</option>'
 
     def render(self, name, value, attrs=None, renderer=None):
         selected = {str(v) for v in self.format_value(value)}
