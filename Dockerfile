@@ -25,4 +25,5 @@ RUN pip install . \
 USER portal
 ENV DJANGO_SETTINGS_MODULE=portal.settings.production
 EXPOSE 8000
-CMD ["gunicorn", "portal.wsgi:application", "--bind", "0.0.0.0:8000", "--access-logfile", "-"]
+# Workers, binding and garbage-collection tuning: gunicorn.conf.py.
+CMD ["gunicorn", "-c", "gunicorn.conf.py"]

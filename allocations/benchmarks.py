@@ -66,6 +66,12 @@ def centres_and_partitions(ctx: BenchContext) -> str:
     CentreMembership.objects.create(
         centre=bsc, user=administrator, role=CentreMembership.Role.CENTRE_ADMINISTRATOR
     )
+    # Staff need TOTP before any page: the administrator has a device, as in production.
+    from allauth.mfa.models import Authenticator
+
+    Authenticator.objects.create(
+        user=administrator, type=Authenticator.Type.TOTP, data={"secret": "bench"}
+    )
     ctx.data.update({"allocations.measured_centre": bsc, "allocations.admin": administrator})
     total = Centre.objects.count()
     return (

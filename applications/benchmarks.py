@@ -2,41 +2,24 @@
 
 from __future__ import annotations
 
-from portal.benchmarking import BenchContext, bench_dataset, bench_figure
+from portal.benchmarking import BenchContext, bench_dataset, bench_figure, bench_series
 
 # --- Calls ------------------------------------------------------------------------------------
 
-CUTOFF_PROPOSALS = 5_000  # submitted proposals at one cut-off, at scale 1
-
 
 @bench_dataset
-def cutoff_with_submissions(ctx: BenchContext) -> str:
-    """One Fast Lane cut-off with 5,000 submitted proposals from as many organisations, each
-    asking for one to three of the offered partitions, plus the officer who reads the list."""
-    from datetime import date, timedelta
+def cutoff_for_submissions(ctx: BenchContext) -> str:
+    """One Fast Lane call with a cut-off, its GPU partitions and their pools; the "proposals"
+    series fills the cut-off."""
+    from datetime import timedelta
     from decimal import Decimal
 
-    from django.contrib.auth.hashers import make_password
-    from django.contrib.auth.models import Group
     from django.utils import timezone
 
     from allocations.catalogue import catalogue_seed
     from allocations.models import CapacityPool, Partition
-    from applications.models import (
-        Call,
-        CallPartition,
-        CutOff,
-        CutOffPool,
-        Proposal,
-        ProposalStatus,
-        ResourceRequest,
-    )
-    from applications.workflow import demand_statuses, workflow_for_mode
-    from portal.countries import PARTICIPATING_COUNTRIES
-    from portal.models import Organisation, User
-    from portal.models.accounts import PROGRAMME_OFFICER_GROUP
+    from applications.models import Call, CallPartition, CutOff, CutOffPool
 
-    batch = 1000
     now = timezone.now()
     partitions = list(Partition.objects.filter(kind=Partition.Kind.GPU, centre__short_name__in=[
         "BSC", "CSC", "CINECA", "JSC", "LuxProvide", "IT4I"]))  # fmt: skip
@@ -66,21 +49,49 @@ def cutoff_with_submissions(ctx: BenchContext) -> str:
             partition=item.partition, label=f"bench {item.partition}", hours=Decimal(10**6)
         )
         CutOffPool.objects.create(cutoff=cutoff, offered_partition=item, pool=pool)
+    ctx.data.update(
+        {
+            "applications.cutoff": cutoff,
+            "applications.offered": offered,
+            "applications.partition": offered[0].partition,
+            "applications.proposals": 0,
+        }
+    )
+    return f"1 Fast Lane cut-off offering {len(offered)} GPU partitions"
 
-    n = ctx.count(CUTOFF_PROPOSALS)
+
+@bench_series("proposals")
+def submitted_proposals(ctx: BenchContext, n: int) -> str:
+    """Submitted proposals at the cut-off, from as many organisations, each asking for one to
+    three of the offered partitions; mostly still counted as demand, some withdrawn or ineligible.
+    Written in bulk, so the cut-off's kept figures are rebuilt afterwards."""
+    from datetime import date, timedelta
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from applications.models import Proposal, ProposalStatus, ResourceRequest
+    from applications.services.proposals import cutoff_counts_rebuild
+    from applications.workflow import demand_statuses, workflow_for_mode
+    from portal.countries import PARTICIPATING_COUNTRIES
+    from portal.models import Organisation
+
+    batch = 1000
+    cutoff, offered = ctx.data["applications.cutoff"], ctx.data["applications.offered"]
+    done = ctx.data["applications.proposals"]
+    now = timezone.now()
     countries = sorted(PARTICIPATING_COUNTRIES)
     organisations = Organisation.objects.bulk_create(
         [
             Organisation(
-                legal_name=f"Bench Startup {i}", country=countries[i % len(countries)],
-                registration_number=f"BENCH-{i:06d}", founded_on=date(2023, 1, 1), employees=10,
+                legal_name=f"Bench Applicant {i}", country=countries[i % len(countries)],
+                registration_number=f"BENCH-A-{i:06d}", founded_on=date(2023, 1, 1), employees=10,
                 annual_turnover_eur=Decimal(500_000), balance_sheet_eur=Decimal(500_000),
             )
-            for i in range(n)
+            for i in range(done, n)
         ],
         batch_size=batch,
     )  # fmt: skip
-    # Mostly proposals still counted as demand, some withdrawn or ineligible.
     on_path = set(workflow_for_mode("fast_lane").statuses)
     statuses = [
         *sorted(demand_statuses() & on_path),
@@ -90,11 +101,14 @@ def cutoff_with_submissions(ctx: BenchContext) -> str:
     proposals = Proposal.objects.bulk_create(
         [
             Proposal(
-                call=call, cutoff=cutoff, organisation=org, status=statuses[i % len(statuses)],
-                reference=f"AIF-FL-BENCH-{i:05d}", submitted_at=now - timedelta(minutes=i),
+                call=cutoff.call, cutoff=cutoff, organisation=org,
+                status=statuses[i % len(statuses)], reference=f"AIF-FL-BENCH-{i:05d}",
+                submitted_at=now - timedelta(minutes=i),
                 title=f"Fine-tuning a domain model {i}", acronym=f"B{i}",
+                abstract="We fine-tune an open model on our own domain data. " * 30,
+                ai_plan="Supervised fine-tuning, then evaluation on held-out tasks. " * 40,
             )
-            for i, org in enumerate(organisations)
+            for i, org in zip(range(done, n), organisations, strict=True)
         ],
         batch_size=batch,
     )  # fmt: skip
@@ -103,39 +117,29 @@ def cutoff_with_submissions(ctx: BenchContext) -> str:
             ResourceRequest(
                 proposal=proposal, offered_partition=offered[(i + k) % len(offered)],
                 hours=Decimal(10_000 + (i % 40) * 1_000), job_size=32, duration_months=3,
-                justification="Benchmark request.",
+                justification="Benchmark request. " * 20,
             )
-            for i, proposal in enumerate(proposals)
+            for i, proposal in zip(range(done, n), proposals, strict=True)
             for k in range(1 + i % min(3, len(offered)))
         ],
         batch_size=batch,
     )  # fmt: skip
-    officer = User.objects.create(email="bench-officer@bench.invalid", password=make_password(None))
-    officer.groups.add(Group.objects.get_or_create(name=PROGRAMME_OFFICER_GROUP)[0])
-    ctx.data.update(
-        {
-            "applications.cutoff": cutoff,
-            "applications.officer": officer,
-            "applications.partition": offered[0].partition,
-        }
-    )
-    return (
-        f"1 cut-off with {n:,} submitted proposals, "
-        f"{ResourceRequest.objects.filter(proposal__cutoff=cutoff).count():,} resource requests "
-        f"on {len(offered)} partitions"
-    )
+    cutoff_counts_rebuild(cutoff=cutoff)
+    ctx.data["applications.proposals"] = n
+    cutoff.refresh_from_db()
+    return f"the cut-off now holds {cutoff.submitted_count:,} submitted proposals"
 
 
-@bench_figure("officer cut-off list, 5,000 proposals: demand + first page of 50")
+@bench_figure("officer cut-off list: demand + first page of 50", series="proposals")
 def bench_officer_cutoff_list(ctx: BenchContext):
     from django.urls import reverse
 
     cutoff = ctx.data["applications.cutoff"]
     url = reverse("applications:officer_cutoff", kwargs={"pk": cutoff.pk})
-    return ctx.page(url, user=ctx.data["applications.officer"])
+    return ctx.page(url, user=ctx.data["portal.officer"])
 
 
-@bench_figure("officer cut-off list, 5,000 proposals, filtered by partition and status")
+@bench_figure("officer cut-off list, filtered by partition and status, page 2", series="proposals")
 def bench_officer_cutoff_list_filtered(ctx: BenchContext):
     from django.urls import reverse
 
@@ -144,8 +148,13 @@ def bench_officer_cutoff_list_filtered(ctx: BenchContext):
     url = reverse("applications:officer_cutoff", kwargs={"pk": cutoff.pk})
     return ctx.page(
         f"{url}?partition={partition.pk}&status=submitted&page=2",
-        user=ctx.data["applications.officer"],
+        user=ctx.data["portal.officer"],
     )
+
+
+@bench_figure("API proposals list, first page of 50, as the officer", series="proposals")
+def bench_api_proposals_list(ctx: BenchContext):
+    return ctx.page("/api/v1/proposals/", user=ctx.data["portal.officer"])
 
 
 # --- Proposals --------------------------------------------------------------------------------

@@ -93,11 +93,34 @@ def organisations_and_people(ctx: BenchContext) -> str:
         ],
         batch_size=BATCH,
     )
-    ctx.data.update({"portal.organisation": measured, "portal.owner": owner})
+    ctx.data.update(
+        {"portal.organisation": measured, "portal.owner": owner, "portal.officer": _officer()}
+    )
     return (
         f"{organisations:,} organisations, {people:,} people (the measured organisation has "
         f"{team} members), {ctx.count(50000):,} activity lines, {notifications:,} notifications"
     )
+
+
+def _officer() -> User:
+    """The programme officer the floor and the officer pages are measured as. With a TOTP device,
+    so that the staff TOTP check of the middleware lets them through, as in production."""
+    from allauth.mfa.models import Authenticator
+    from django.contrib.auth.models import Group
+
+    from portal.models.accounts import PROGRAMME_OFFICER_GROUP
+
+    officer = User.objects.create(email="bench-officer@bench.invalid", password=make_password(None))
+    officer.groups.add(Group.objects.get_or_create(name=PROGRAMME_OFFICER_GROUP)[0])
+    Authenticator.objects.create(
+        user=officer, type=Authenticator.Type.TOTP, data={"secret": "bench"}
+    )
+    return officer
+
+
+@bench_figure("liveness probe /healthz, anonymous, no session")
+def healthz_anonymous(ctx: BenchContext):
+    return ctx.page(reverse("healthz"))
 
 
 @bench_figure("home page, anonymous")
@@ -115,6 +138,11 @@ def organisation_page(ctx: BenchContext):
     organisation = ctx.data["portal.organisation"]
     url = reverse("portal:organisation_detail", args=[organisation.pk])
     return ctx.page(url, user=ctx.data["portal.owner"])
+
+
+@bench_figure("profile page (time-zone select of every zone)")
+def profile_page(ctx: BenchContext):
+    return ctx.page(reverse("portal:profile"), user=ctx.data["portal.owner"])
 
 
 @bench_figure("notifications page, 100 notifications")

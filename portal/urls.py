@@ -17,6 +17,7 @@ urlpatterns = [
     path("profile/api-token/", views_api_token.api_token, name="api_token"),
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),
+    path("healthz/session", health.healthz_session, name="healthz_session"),
 ]
 
 handler403 = "portal.views.permission_denied"

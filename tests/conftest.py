@@ -192,3 +192,30 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
             f"PORTAL_REQUIRE_SERVICES=1: {len(skipped)} test(s) skipped; failing the run.",
             red=True,
         )
+
+
+@pytest.fixture
+def assert_queries_constant():
+    """Checks that a list costs the same number of queries for 1 row as for many, under a bound:
+
+        assert_queries_constant(lambda: client.get(url), grow=add_49_rows, at_most=12)
+
+    `request` runs once with the rows there are, `grow` adds rows, `request` runs again; both
+    must run the same number of queries, at most `at_most`. Returns that number."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count(request) -> tuple[int, list[str]]:
+        with CaptureQueriesContext(connection) as captured:
+            request()
+        return len(captured), [q["sql"] for q in captured.captured_queries]
+
+    def check(request, *, grow, at_most: int) -> int:
+        few, few_sql = count(request)
+        grow()
+        many, many_sql = count(request)
+        assert few == many, f"{few} queries before growing, {many} after:\n" + "\n".join(many_sql)
+        assert many <= at_most, f"{many} queries, more than {at_most}:\n" + "\n".join(many_sql)
+        return many
+
+    return check

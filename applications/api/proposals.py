@@ -33,7 +33,7 @@ from applications.models import (
     ResourceRequest,
 )
 from applications.selectors.calls import calls_published
-from applications.selectors.proposals import proposals_visible_to
+from applications.selectors.proposals import proposals_listed_for, proposals_visible_to
 from applications.services.proposals import (
     EDITABLE_FIELDS,
     proposal_create,
@@ -47,6 +47,7 @@ from portal.models import Organisation
 
 from .errors import service_errors
 from .fields import APIModelSerializer, UTCDateTimeField
+from .pagination import RecentFirstPagination
 from .permissions import ProposalPermission, proposal_permission_check
 
 # Storage limits of the model fields (max_digits); the call's limits are checked by the services.
@@ -167,6 +168,36 @@ class ProposalSerializer(APIModelSerializer):
             "withdrawal_reason",
         ]
         read_only_fields = [f for f in fields if f not in EDITABLE_PROPOSAL_FIELDS]
+
+
+class ProposalListSerializer(APIModelSerializer):
+    """A proposal in a list: what tells proposals apart, and `url` for everything else."""
+
+    url = serializers.HyperlinkedIdentityField(view_name="applications_api:proposal-detail")
+    call = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    cutoff_at = UTCDateTimeField(source="cutoff.at", read_only=True)
+    organisation = OrganisationRefSerializer(read_only=True)
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+
+    class Meta:
+        model = Proposal
+        fields = [
+            "id",
+            "url",
+            "reference",
+            "status",
+            "status_label",
+            "version",
+            "call",
+            "cutoff_at",
+            "organisation",
+            "title",
+            "acronym",
+            "created_at",
+            "updated_at",
+            "submitted_at",
+        ]
+        read_only_fields = fields
 
 
 class ProposalUpdateSerializer(ProposalSerializer):
@@ -301,6 +332,7 @@ class ProposalViewSet(
     serializer_class = ProposalSerializer
     permission_classes = [IsAuthenticated, ProposalPermission]
     filterset_class = ProposalFilter
+    pagination_class = RecentFirstPagination
     lookup_value_regex = "[0-9]+"
     # No PUT: an edit names only the fields it changes, with the version it is based on.
     http_method_names = ["get", "post", "patch", "head", "options"]
@@ -308,9 +340,13 @@ class ProposalViewSet(
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation
             return Proposal.objects.none()
+        if self.action == "list":
+            return proposals_listed_for(user=self.request.user)
         return _proposal_queryset(self.request.user)
 
     def get_serializer_class(self):
+        if self.action == "list":
+            return ProposalListSerializer
         if self.action == "create":
             return ProposalCreateSerializer
         if self.action in ("update", "partial_update"):

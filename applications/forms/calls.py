@@ -21,6 +21,7 @@ from applications.modes import MODE_DEFAULTS, AccessMode
 from portal.countries import COUNTRY_CHOICES, PARTICIPATING_COUNTRIES
 from portal.models import OrganisationKind
 from portal.models.accounts import TIMEZONE_CHOICES
+from portal.widgets import QuickSelect
 
 DURATION_CHOICES = [(m, f"{m} month{'s' if m > 1 else ''}") for m in (1, 2, 3, 4, 6, 9, 12, 18, 24)]
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -388,22 +389,28 @@ class SubmittedProposalFilter(django_filters.FilterSet):
     the call's mode, so that list is built with `by_mode=False` and offers no mode filter."""
 
     mode = django_filters.ChoiceFilter(
-        field_name="call__mode", choices=AccessMode.choices, label="Mode", empty_label="Any mode"
+        field_name="call__mode",
+        choices=AccessMode.choices,
+        label="Mode",
+        empty_label="Any mode",
+        widget=QuickSelect,
     )
     partition = django_filters.ModelChoiceFilter(
         field_name="requests__offered_partition__partition",
         queryset=Partition.objects.none(),
         label="Partition",
         empty_label="Any partition",
+        widget=QuickSelect,
     )
     country = django_filters.ChoiceFilter(
         field_name="organisation__country",
         choices=COUNTRY_CHOICES,
         label="Country",
         empty_label="Any country",
+        widget=QuickSelect,
     )
     status = django_filters.ChoiceFilter(
-        choices=SUBMITTED_STATUSES, label="Status", empty_label="Any status"
+        choices=SUBMITTED_STATUSES, label="Status", empty_label="Any status", widget=QuickSelect
     )
 
     def __init__(self, *args, partitions=None, by_mode: bool = True, **kwargs):

@@ -1,4 +1,4 @@
-from .calls import Call, CallPartition, CutOff, CutOffPool, EvaluationCriterion
+from .calls import Call, CallPartition, CutOff, CutOffDemand, CutOffPool, EvaluationCriterion
 from .proposals import (
     AI_ACT_QUESTIONS,
     Attachment,
@@ -16,6 +16,7 @@ __all__ = [
     "Call",
     "CallPartition",
     "CutOff",
+    "CutOffDemand",
     "CutOffPool",
     "EvaluationCriterion",
     "PdfStatus",

@@ -94,6 +94,9 @@ class CutOff(models.Model):
     closed_at = models.DateTimeField(
         null=True, blank=True, help_text="When the cut-off was processed (drafts rolled over)."
     )
+    # Proposals ever submitted at this cut-off (what the officer's list shows), kept by
+    # proposal_submit so that the list need not count its rows. See CutOffDemand.
+    submitted_count = models.IntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["at"]
@@ -168,6 +171,35 @@ class CutOffPool(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pool} at {self.cutoff}"
+
+
+class CutOffDemand(models.Model):
+    """Hours requested on one offered partition at one cut-off by the proposals that count as
+    demand (applications.workflow.demand_statuses), and how many proposals ask for it.
+
+    Kept in step, in the same transaction, by the services that change a proposal's status or a
+    counted request (applications.services.proposals.demand), so the officer's cut-off view reads
+    a row per partition instead of aggregating every request. Signed on purpose: bookkeeping must
+    never refuse a user's write; `cutoff_demand_rebuild` recomputes the rows from the requests.
+    """
+
+    cutoff = models.ForeignKey(CutOff, on_delete=models.CASCADE, related_name="demand")
+    offered_partition = models.ForeignKey(
+        CallPartition, on_delete=models.CASCADE, related_name="demand"
+    )
+    requested_hours = models.DecimalField(max_digits=16, decimal_places=0, default=0)
+    proposal_count = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = "cut-off demand"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cutoff", "offered_partition"], name="one_demand_row_per_cutoff_partition"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.requested_hours} h on {self.offered_partition_id} at {self.cutoff_id}"
 
 
 class EvaluationCriterion(models.Model):

@@ -153,7 +153,18 @@ class Proposal(models.Model):
 
     class Meta:
         ordering = ["-updated_at", "-id"]
-        indexes = [models.Index(fields=["cutoff", "status"])]
+        # One index per order a list offers, so a page of 50 is read in order and the scan stops:
+        # the officer's lists (submission order, per cut-off, per cut-off and status) and the
+        # API's list (most recently changed first).
+        indexes = [
+            models.Index(
+                fields=["cutoff", "status", "submitted_at", "id"],
+                name="proposal_cutoff_status_order",
+            ),
+            models.Index(fields=["cutoff", "submitted_at", "id"], name="proposal_cutoff_order"),
+            models.Index(fields=["submitted_at", "id"], name="proposal_submitted_order"),
+            models.Index(fields=["-updated_at", "-id"], name="proposal_recent_first"),
+        ]
 
     def __str__(self) -> str:
         return self.reference or self.title or f"Draft #{self.pk}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -24,16 +25,19 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from allocations.models import Partition
+from allocations.units import Unit
 from applications.models import (
     Call,
     CallPartition,
     CutOff,
+    CutOffDemand,
     CutOffPool,
     Proposal,
+    ProposalStatus,
     ResourceRequest,
 )
 from applications.selectors.proposals import read_by_programme_office
-from applications.workflow import demand_statuses
+from applications.workflow import demand_statuses, workflow_for_mode
 
 HOURS = DecimalField(max_digits=16, decimal_places=2)
 
@@ -160,46 +164,105 @@ def cutoff_for_officer(*, pk: int) -> CutOff | None:
 
 
 def proposals_submitted(*, cutoff: CutOff | None = None) -> QuerySet[Proposal]:
-    """Submitted proposals (never drafts), with what the officer's list shows per row."""
+    """Submitted proposals (never drafts), in submission order: the officer's list, before its
+    filters. Rows are read for one page at a time with `submitted_rows`."""
     qs = Proposal.objects.filter(read_by_programme_office())
     if cutoff is not None:
         qs = qs.filter(cutoff=cutoff)
-    return (
-        qs.select_related("call", "organisation")
-        # Only what a row shows: the list reads thousands of wide rows to sort them.
-        .only(
-            "pk",
-            "reference",
-            "title",
-            "acronym",
-            "status",
-            "submitted_at",
-            "call__id",
-            "call__title",
-            "call__mode",
-            "call__right_of_reply",
-            "organisation__id",
-            "organisation__legal_name",
-            "organisation__country",
+    return qs.order_by("submitted_at", "pk")
+
+
+# What one row of the officer's list shows, read as plain values (no model instances).
+ROW_FIELDS = (
+    "pk",
+    "reference",
+    "title",
+    "acronym",
+    "status",
+    "submitted_at",
+    "call__title",
+    "call__mode",
+    "organisation__legal_name",
+    "organisation__country",
+)
+
+
+@dataclass(frozen=True)
+class SubmittedRow:
+    pk: int
+    reference: str
+    title: str
+    acronym: str
+    status: str
+    status_label: str
+    submitted_at: datetime | None
+    call_title: str
+    organisation: str
+    country: str
+    # (hours, unit label, partition) of each resource request, in partition order.
+    requests: tuple[tuple[Decimal, str, str], ...]
+
+
+def submitted_row_values(proposals: QuerySet[Proposal]) -> QuerySet:
+    """The list's (filtered) proposals as the values a row shows, ready to be paginated."""
+    return proposals.values(*ROW_FIELDS)
+
+
+def _staff_label(mode: str, status: str) -> str:
+    try:
+        return workflow_for_mode(mode).phase(status).staff_label
+    except KeyError:  # a state its path does not know (data repaired by hand): plain label
+        return ProposalStatus(status).label if status in ProposalStatus.values else status
+
+
+def submitted_rows(values) -> list[SubmittedRow]:
+    """Rows of one page of the officer's list from `submitted_row_values`, with their requests
+    read in one more query."""
+    values = list(values)
+    requests: dict[int, list[tuple[Decimal, str, str]]] = defaultdict(list)
+    for proposal_id, hours, unit, system, name in (
+        ResourceRequest.objects.filter(proposal_id__in=[v["pk"] for v in values])
+        .order_by("proposal_id", "offered_partition__partition__system_name", "pk")
+        .values_list(
+            "proposal_id",
+            "hours",
+            "offered_partition__partition__unit",
+            "offered_partition__partition__system_name",
+            "offered_partition__partition__name",
         )
-        .prefetch_related(
-            Prefetch(
-                "requests",
-                queryset=ResourceRequest.objects.select_related("offered_partition__partition"),
-            )
+    ):
+        requests[proposal_id].append((hours, Unit(unit).label, f"{system} {name}"))
+    return [
+        SubmittedRow(
+            pk=v["pk"],
+            reference=v["reference"] or "",
+            title=v["title"],
+            acronym=v["acronym"],
+            status=v["status"],
+            status_label=_staff_label(v["call__mode"], v["status"]),
+            submitted_at=v["submitted_at"],
+            call_title=v["call__title"],
+            organisation=v["organisation__legal_name"],
+            country=v["organisation__country"],
+            requests=tuple(requests.get(v["pk"], ())),
         )
-        .order_by("submitted_at", "pk")
-    )
+        for v in values
+    ]
+
+
+def proposals_submitted_count(*, cutoff: CutOff | None = None) -> int:
+    """How many proposals the officer's list holds, from the kept figures (CutOff.submitted_count)
+    rather than by counting the proposals."""
+    if cutoff is not None:
+        return cutoff.submitted_count
+    return CutOff.objects.aggregate(n=Coalesce(Sum("submitted_count"), Value(0)))["n"]
 
 
 def cutoff_demand(*, cutoff: CutOff) -> QuerySet[CallPartition]:
     """Per offered partition of the cut-off's call: hours requested by submitted proposals (not
-    withdrawn or ineligible), how many proposals ask for it, and the pool's hours. One query,
-    aggregated by the database."""
-    counted = Q(
-        requests__proposal__cutoff=cutoff,
-        requests__proposal__status__in=demand_statuses(),
-    )
+    withdrawn or ineligible), how many proposals ask for it, and the pool's hours. Read from the
+    kept figures (CutOffDemand), one query whatever the number of proposals."""
+    kept = CutOffDemand.objects.filter(offered_partition=OuterRef("pk"), cutoff=cutoff)
     pool_hours = CutOffPool.objects.filter(offered_partition=OuterRef("pk"), cutoff=cutoff).values(
         "pool__hours"
     )[:1]
@@ -208,13 +271,34 @@ def cutoff_demand(*, cutoff: CutOff) -> QuerySet[CallPartition]:
         .select_related("partition__centre")
         .annotate(
             requested_hours=Coalesce(
-                Sum("requests__hours", filter=counted), Value(Decimal(0)), output_field=HOURS
+                Subquery(kept.values("requested_hours")[:1], output_field=HOURS),
+                Value(Decimal(0)),
+                output_field=HOURS,
             ),
-            # One request per partition per proposal (a constraint), so requests = proposals.
-            proposal_count=Count("requests", filter=counted),
+            proposal_count=Coalesce(
+                Subquery(kept.values("proposal_count")[:1], output_field=IntegerField()),
+                Value(0),
+            ),
             pool_hours=Subquery(pool_hours, output_field=HOURS),
         )
     )
+
+
+def cutoff_counts_aggregate(*, cutoff: CutOff) -> tuple[int, dict[int, tuple[Decimal, int]]]:
+    """The cut-off's figures computed afresh from every proposal and request: the number of
+    proposals the officer's list shows, and {offered partition id: (hours, proposals)} of the
+    demand. Reads every row: for rebuilding and checking the kept figures, not for pages."""
+    submitted = Proposal.objects.filter(read_by_programme_office(), cutoff=cutoff).count()
+    rows = (
+        ResourceRequest.objects.filter(
+            proposal__cutoff=cutoff, proposal__status__in=demand_statuses()
+        )
+        .values("offered_partition_id")
+        # One request per partition per proposal (a constraint), so requests = proposals.
+        .annotate(hours=Sum("hours"), count=Count("pk"))
+        .order_by()
+    )
+    return submitted, {row["offered_partition_id"]: (row["hours"], row["count"]) for row in rows}
 
 
 def partitions_in_calls(*, call: Call | None = None) -> QuerySet[Partition]:

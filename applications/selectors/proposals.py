@@ -76,6 +76,34 @@ def proposals_visible_to(*, user) -> QuerySet[Proposal]:
     return base.filter(own)
 
 
+def proposals_listed_for(*, user) -> QuerySet[Proposal]:
+    """Proposals `user` may see, with only the columns a list shows (no texts, no requests),
+    most recently changed first."""
+    return (
+        proposals_visible_to(user=user)
+        .select_related(None)
+        .select_related("call", "cutoff", "organisation")
+        .only(
+            "pk",
+            "reference",
+            "status",
+            "version",
+            "title",
+            "acronym",
+            "created_at",
+            "updated_at",
+            "submitted_at",
+            "call__id",
+            "call__slug",
+            "cutoff__id",
+            "cutoff__at",
+            "organisation__id",
+            "organisation__legal_name",
+        )
+        .order_by("-updated_at", "-id")
+    )
+
+
 def proposal_get_for_user(*, user, pk) -> Proposal:
     """The proposal if `user` may view it; a 404 otherwise (never reveal that it exists)."""
     proposal = proposals_visible_to(user=user).filter(pk=pk).first()
@@ -563,6 +591,7 @@ __all__ = [
     "proposal_get_for_user",
     "proposal_sections_completeness",
     "proposal_submission_problems",
+    "proposals_listed_for",
     "proposals_visible_to",
     "read_by_programme_office",
     "request_limit_problems",

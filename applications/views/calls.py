@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
@@ -26,6 +25,7 @@ from applications.models import Call, CallPartition, CutOff, EvaluationCriterion
 from applications.modes import defaults_for, request_limits_for
 from applications.selectors import calls as selectors
 from applications.services import calls as services
+from applications.views.pagination import CountedPaginator, uncounted_page
 from applications.views.service_errors import form_add_service_errors
 from applications.workflow import workflow_for
 from portal.auth import login_required
@@ -408,8 +408,17 @@ def officer_criterion_delete(request, pk: int):
     return redirect(_setup_url(call, "criteria"))
 
 
+def _filters_active(filterset) -> bool:
+    if not filterset.is_bound:
+        return False
+    if not filterset.form.is_valid():
+        return True
+    return any(value not in (None, "") for value in filterset.form.cleaned_data.values())
+
+
 def _proposal_list(request, *, cutoff: CutOff | None):
-    """The officer's list of submitted proposals, filtered and paginated."""
+    """The officer's list of submitted proposals, filtered and paginated. Its cost is the page's
+    rows: the whole list's size comes from the kept figures, and a filtered list is not counted."""
     partitions = selectors.partitions_in_calls(call=cutoff.call if cutoff else None)
     filterset = SubmittedProposalFilter(
         request.GET or None,
@@ -417,13 +426,23 @@ def _proposal_list(request, *, cutoff: CutOff | None):
         partitions=partitions,
         by_mode=cutoff is None,
     )
-    page = Paginator(filterset.qs, OFFICER_PAGE_SIZE).get_page(request.GET.get("page"))
+    values = selectors.submitted_row_values(filterset.qs)
+    number = request.GET.get("page")
+    if _filters_active(filterset):
+        total = None
+        page = uncounted_page(values, OFFICER_PAGE_SIZE, number)
+    else:
+        total = selectors.proposals_submitted_count(cutoff=cutoff)
+        page = CountedPaginator(values, OFFICER_PAGE_SIZE, count=total).get_page(number)
+    rows = selectors.submitted_rows(page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
     return {
         "filter": filterset,
         "page_obj": page,
-        "proposals": page.object_list,
+        "total": total,
+        "proposals": rows,
+        "show_call": cutoff is None,
         "filter_query": query.urlencode(),
         "is_filtered": any(v for k, v in request.GET.items() if k != "page"),
     }

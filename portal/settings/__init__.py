@@ -91,7 +91,10 @@ TEMPLATES = [
 # An empty DATABASE_URL counts as unset (as in a copied .env.example).
 DATABASE_URL = env("DATABASE_URL", default="") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
 DATABASES = {"default": env.db_url_config(DATABASE_URL)}
+# Seconds a connection is kept for the next requests of the same worker (0: one per request;
+# production defaults to 60), checked before reuse so a connection the server dropped is replaced.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Concurrent requests of the embedded server wait for the write lock instead of failing.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20

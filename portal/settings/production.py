@@ -33,6 +33,9 @@ X_FRAME_OPTIONS = "DENY"
 
 PORTAL_STAFF_MFA_REQUIRED = True
 
+# Persistent database connections: each request would otherwise pay for a new connection.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)  # noqa: F405
+
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

@@ -18,7 +18,8 @@ from django.utils import timezone
 from allocations.catalogue import catalogue_seed
 from allocations.models import Partition
 from applications.deadlines import format_deadline
-from applications.models import Call, CallPartition, CutOff, ProposalStatus
+from applications.models import Call, CallPartition, CutOff
+from applications.services.proposals import proposal_submit
 from tests.factories import (
     OrganisationFactory,
     ProgrammeOfficerFactory,
@@ -55,18 +56,16 @@ def catalogue():
     )
 
 
-def _submitted(cutoff, *, country: str, legal_name: str, reference: str, requests):
-    """A founder's proposal as it stands once submitted for `cutoff`."""
+def _submitted(cutoff, *, country: str, legal_name: str, requests):
+    """A founder's complete proposal for `cutoff`, submitted through the service."""
     proposal = ProposalFactory(
         cutoff=cutoff,
-        status=ProposalStatus.SUBMITTED,
-        submitted_at=timezone.now(),
-        reference=reference,
+        complete=True,
         organisation=OrganisationFactory(legal_name=legal_name, country=country),
     )
     for offered, hours in requests:
         ResourceRequestFactory(proposal=proposal, offered_partition=offered, hours=Decimal(hours))
-    return proposal
+    return proposal_submit(proposal=proposal, by=proposal.created_by)
 
 
 def test_officer_sets_up_publishes_and_follows_a_fast_lane_call(
@@ -186,14 +185,12 @@ def test_officer_sets_up_publishes_and_follows_a_fast_lane_call(
         first,
         country="DE",
         legal_name="Tensorwerk GmbH",
-        reference="AIF-FL-2026-12-0001",
         requests=[(offered_mn5, 40_000), (offered_lumi, 12_000)],
     )
     french = _submitted(
         first,
         country="FR",
         legal_name="Lumière IA SAS",
-        reference="AIF-FL-2026-12-0002",
         requests=[(offered_mn5, 20_000)],
     )
 

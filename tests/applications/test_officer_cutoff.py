@@ -1,15 +1,25 @@
 """The officer's view of a cut-off: submitted proposals, filters, demand against the pools."""
 
+import threading
 from decimal import Decimal
+from io import StringIO
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
+from django.core.management import CommandError, call_command
+from django.db import connections, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from applications.models import ProposalStatus
+from applications.models import CutOffDemand, Proposal, ProposalStatus
 from applications.modes import AccessMode
+from applications.selectors.calls import cutoff_counts_aggregate, cutoff_demand
+from applications.services.proposals import (
+    cutoff_counts_rebuild,
+    proposal_counts_update,
+    proposal_submit,
+    proposal_withdraw,
+    resource_request_save,
+)
 from tests.factories import (
     CallFactory,
     CallPartitionFactory,
@@ -48,21 +58,55 @@ def cutoff_setup():
     return cutoff, mn5, lumi
 
 
-_seq = iter(range(1, 100_000))
+def _offered(call):
+    offered = call.offered_partitions.first()
+    return offered or CallPartitionFactory(call=call)
+
+
+def _move(proposal, status):
+    """A status no service reaches yet (e.g. ineligible): written the way its door will, with the
+    cut-off's kept figures brought in step in the same transaction."""
+    with transaction.atomic():
+        from_status = proposal.status
+        Proposal.objects.filter(pk=proposal.pk).update(status=status)
+        proposal.status = status
+        proposal_counts_update(proposal=proposal, from_status=from_status)
 
 
 def _submitted(cutoff, *, status=ProposalStatus.SUBMITTED, country="DE", requests=()):
-    n = next(_seq)
+    """A proposal submitted through the service (then withdrawn, or moved on, if asked)."""
     proposal = ProposalFactory(
-        cutoff=cutoff,
-        status=status,
-        submitted_at=timezone.now(),
-        reference=f"AIF-FL-2026-12-{n:04d}",
-        organisation=OrganisationFactory(country=country),
+        cutoff=cutoff, complete=True, organisation=OrganisationFactory(country=country)
     )
+    if not requests:
+        offered = _offered(cutoff.call)
+        requests = [(offered, offered.min_hours)]
     for offered, hours in requests:
-        ResourceRequestFactory(proposal=proposal, offered_partition=offered, hours=Decimal(hours))
+        ResourceRequestFactory(
+            proposal=proposal,
+            offered_partition=offered,
+            hours=Decimal(hours),
+            duration_months=cutoff.call.durations_months[0],
+        )
+    proposal = proposal_submit(proposal=proposal, by=proposal.created_by)
+    if status == ProposalStatus.WITHDRAWN:
+        proposal = proposal_withdraw(proposal=proposal, by=proposal.created_by, reason="Elsewhere.")
+    elif status != ProposalStatus.SUBMITTED:
+        _move(proposal, status)
     return proposal
+
+
+def _bulk_submitted(cutoff, n: int) -> None:
+    """n proposals written in bulk (as the bench and imports do), then the figures rebuilt."""
+    drafts = ProposalFactory.create_batch(n, cutoff=cutoff, team=False)
+    now = timezone.now()
+    for i, draft in enumerate(drafts):
+        Proposal.objects.filter(pk=draft.pk).update(
+            status=ProposalStatus.SUBMITTED,
+            submitted_at=now,
+            reference=f"AIF-FL-BULK-{draft.pk:05d}-{i}",
+        )
+    cutoff_counts_rebuild(cutoff=cutoff)
 
 
 def _url(cutoff, **query):
@@ -111,12 +155,13 @@ def test_filters_by_partition_country_and_status(officer_client, cutoff_setup):
     )
 
     def listed(**query):
-        return set(officer_client.get(_url(cutoff, **query)).context["proposals"])
+        rows = officer_client.get(_url(cutoff, **query)).context["proposals"]
+        return {row.pk for row in rows}
 
-    assert listed() == {german, french}
-    assert listed(partition=lumi.partition_id) == {french}
-    assert listed(country="DE") == {german}
-    assert listed(status="eligible") == {french}
+    assert listed() == {german.pk, french.pk}
+    assert listed(partition=lumi.partition_id) == {french.pk}
+    assert listed(country="DE") == {german.pk}
+    assert listed(status="eligible") == {french.pk}
 
 
 def test_cutoff_view_offers_no_mode_filter(officer_client, cutoff_setup):
@@ -128,38 +173,62 @@ def test_cutoff_view_offers_no_mode_filter(officer_client, cutoff_setup):
     assert 'name="mode"' not in page
     assert "Any mode" not in page
     assert 'name="country"' in page
-    assert set(response.context["proposals"]) == {german}  # a stray ?mode= is ignored
+    assert [row.pk for row in response.context["proposals"]] == [german.pk]  # ?mode= ignored
     everything = officer_client.get(reverse("applications:officer_proposals")).content.decode()
     assert 'name="mode"' in everything and "Any mode" in everything
 
 
-def test_list_is_paginated(officer_client, cutoff_setup):
+def test_list_is_paginated_with_its_size_from_the_kept_figures(officer_client, cutoff_setup):
     cutoff, _, _ = cutoff_setup
-    for _ in range(51):
-        _submitted(cutoff)
+    _bulk_submitted(cutoff, 51)
     first = officer_client.get(_url(cutoff))
     assert len(first.context["proposals"]) == 50
+    assert first.context["total"] == 51
     assert "Page 1 of 2" in first.content.decode()
     assert len(officer_client.get(_url(cutoff, page=2)).context["proposals"]) == 1
 
 
-def _count(client, url) -> int:
-    with CaptureQueriesContext(connection) as ctx:
-        assert client.get(url).status_code == 200
-    return len(ctx.captured_queries)
+def test_filtered_list_is_paginated_without_counting(officer_client, cutoff_setup):
+    cutoff, _, _ = cutoff_setup
+    _bulk_submitted(cutoff, 51)
+    first = officer_client.get(_url(cutoff, status="submitted"))
+    assert first.context["total"] is None
+    assert len(first.context["proposals"]) == 50
+    page = first.content.decode()
+    assert "Page 1<" in page and "Page 1 of" not in page
+    assert "page=2" in page  # a next page is offered
+    second = officer_client.get(_url(cutoff, status="submitted", page=2))
+    assert len(second.context["proposals"]) == 1
+    assert "page=3" not in second.content.decode()
+    assert "page=1" in second.content.decode()
 
 
-def test_query_count_is_the_same_for_1_and_50_proposals(officer_client, cutoff_setup):
+def test_a_lagging_figure_never_hides_a_row(officer_client, cutoff_setup):
+    """The kept count only numbers the pages; the rows come from the list itself."""
+    cutoff, _, _ = cutoff_setup
+    shown = _submitted(cutoff)
+    type(cutoff).objects.filter(pk=cutoff.pk).update(submitted_count=0)
+    assert [row.pk for row in officer_client.get(_url(cutoff)).context["proposals"]] == [shown.pk]
+
+
+@pytest.mark.parametrize("filtered", [False, True], ids=["whole list", "filtered"])
+def test_query_count_is_the_same_for_1_and_50_proposals(
+    officer_client, cutoff_setup, assert_queries_constant, filtered
+):
     cutoff, mn5, lumi = cutoff_setup
+    url = _url(cutoff, partition=mn5.partition_id, country="DE") if filtered else _url(cutoff)
     _submitted(cutoff, requests=[(mn5, 20_000), (lumi, 10_000)])
-    one = _count(officer_client, _url(cutoff))
-    one_filtered = _count(officer_client, _url(cutoff, partition=mn5.partition_id, country="DE"))
-    for _ in range(49):
-        _submitted(cutoff, requests=[(mn5, 20_000), (lumi, 10_000)])
-    assert _count(officer_client, _url(cutoff)) == one
-    assert _count(officer_client, _url(cutoff, partition=mn5.partition_id, country="DE")) == (
-        one_filtered
+
+    def grow():
+        for _ in range(54):
+            _submitted(cutoff, requests=[(mn5, 20_000), (lumi, 10_000)])
+
+    assert_queries_constant(
+        lambda: officer_client.get(url).status_code == 200 or pytest.fail(url),
+        grow=grow,
+        at_most=14,
     )
+    assert len(officer_client.get(url).context["proposals"]) == 50
 
 
 def test_all_submitted_proposals_page_spans_calls(officer_client, cutoff_setup):
@@ -167,7 +236,7 @@ def test_all_submitted_proposals_page_spans_calls(officer_client, cutoff_setup):
     here = _submitted(cutoff)
     elsewhere = _submitted(CutOffFactory(call=CallFactory(mode=AccessMode.LARGE_SCALE)))
     response = officer_client.get(reverse("applications:officer_proposals") + "?mode=large_scale")
-    assert set(response.context["proposals"]) == {elsewhere}
+    assert [row.pk for row in response.context["proposals"]] == [elsewhere.pk]
     assert here.reference not in response.content.decode()
 
 
@@ -178,3 +247,144 @@ def test_non_officers_get_404(client, cutoff_setup):
     response = client.get(_url(cutoff))
     assert response.status_code == 404
     assert proposal.reference not in response.content.decode()
+
+
+# --- the kept figures --------------------------------------------------------------------------
+
+
+def _kept(cutoff):
+    cutoff.refresh_from_db()
+    rows = {
+        row.pk: (row.requested_hours, row.proposal_count)
+        for row in cutoff_demand(cutoff=cutoff)
+        if row.proposal_count or row.requested_hours
+    }
+    return cutoff.submitted_count, rows
+
+
+def _fresh(cutoff):
+    return cutoff_counts_aggregate(cutoff=cutoff)
+
+
+def test_kept_figures_follow_submit_withdraw_and_request_edits(cutoff_setup):
+    cutoff, mn5, lumi = cutoff_setup
+    assert _kept(cutoff) == (0, {}) == _fresh(cutoff)
+
+    first = _submitted(cutoff, requests=[(mn5, 30_000), (lumi, 25_000)])
+    assert _kept(cutoff) == (1, {mn5.pk: (30_000, 1), lumi.pk: (25_000, 1)}) == _fresh(cutoff)
+
+    second = _submitted(cutoff, requests=[(mn5, 50_000)])
+    assert _kept(cutoff) == (2, {mn5.pk: (80_000, 2), lumi.pk: (25_000, 1)}) == _fresh(cutoff)
+
+    # A draft's requests are not demand: adding, changing and removing them changes nothing.
+    draft = ProposalFactory(cutoff=cutoff, complete=True)
+    saved = resource_request_save(
+        proposal=draft, by=draft.created_by, offered_partition=lumi, hours=Decimal(40_000),
+        job_size=8, storage_tb=Decimal(1), duration_months=3, justification="Fine-tuning.",
+    )  # fmt: skip
+    resource_request_save(
+        proposal=draft, by=draft.created_by, offered_partition=lumi, hours=Decimal(45_000),
+        job_size=8, storage_tb=Decimal(1), duration_months=3, justification="Fine-tuning.",
+        resource_request=saved, expected_version=saved.version,
+    )  # fmt: skip
+    assert _kept(cutoff) == _fresh(cutoff) == (2, {mn5.pk: (80_000, 2), lumi.pk: (25_000, 1)})
+    # ... until it is submitted.
+    proposal_submit(proposal=draft, by=draft.created_by)
+    assert _kept(cutoff) == _fresh(cutoff) == (3, {mn5.pk: (80_000, 2), lumi.pk: (70_000, 2)})
+
+    # Withdrawn: still listed, no longer demand.
+    proposal_withdraw(proposal=first, by=first.created_by, reason="Compute found elsewhere.")
+    assert _kept(cutoff) == _fresh(cutoff) == (3, {mn5.pk: (50_000, 1), lumi.pk: (45_000, 1)})
+
+    # Ineligible (an officer's decision): no longer demand either.
+    _move(second, ProposalStatus.INELIGIBLE)
+    assert _kept(cutoff) == _fresh(cutoff) == (3, {lumi.pk: (45_000, 1)})
+
+    # A draft withdrawn without ever being submitted is neither listed nor demand.
+    unsent = ProposalFactory(cutoff=cutoff, complete=True)
+    ResourceRequestFactory(proposal=unsent, offered_partition=mn5)
+    proposal_withdraw(proposal=unsent, by=unsent.created_by, reason="Not this time.")
+    assert _kept(cutoff) == _fresh(cutoff) == (3, {lumi.pk: (45_000, 1)})
+
+
+def test_rebuild_recomputes_figures_written_in_bulk(cutoff_setup):
+    cutoff, mn5, lumi = cutoff_setup
+    _submitted(cutoff, requests=[(mn5, 30_000)])
+    CutOffDemand.objects.filter(cutoff=cutoff).update(requested_hours=1, proposal_count=7)
+    type(cutoff).objects.filter(pk=cutoff.pk).update(submitted_count=9)
+    assert _kept(cutoff) != _fresh(cutoff)
+    out = StringIO()
+    call_command("rebuild_cutoff_figures", cutoff=cutoff.pk, stdout=out)
+    assert "rebuilt for 1 cut-off" in out.getvalue()
+    assert _kept(cutoff) == _fresh(cutoff) == (1, {mn5.pk: (30_000, 1)})
+    CutOffDemand.objects.filter(cutoff=cutoff).delete()
+    assert cutoff_counts_rebuild() >= 1  # every cut-off
+    assert _kept(cutoff) == _fresh(cutoff)
+    with pytest.raises(CommandError, match="No cut-off has the id 0"):
+        call_command("rebuild_cutoff_figures", cutoff=0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_submissions_all_count(require_postgresql, cutoff_setup):
+    """Submissions committing at the same moment add up in the kept figures (F() updates under
+    the row lock), whichever creates the row."""
+    cutoff, mn5, lumi = cutoff_setup
+    drafts = []
+    for _ in range(6):
+        draft = ProposalFactory(cutoff=cutoff, complete=True)
+        ResourceRequestFactory(proposal=draft, offered_partition=mn5, hours=Decimal(20_000))
+        ResourceRequestFactory(proposal=draft, offered_partition=lumi, hours=Decimal(10_000))
+        drafts.append(draft)
+    start = threading.Barrier(len(drafts))
+    errors = []
+
+    def submit(draft):
+        try:
+            start.wait()
+            proposal_submit(proposal=draft, by=draft.created_by)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=submit, args=(d,)) for d in drafts]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors
+    assert _kept(cutoff) == _fresh(cutoff) == (6, {mn5.pk: (120_000, 6), lumi.pk: (60_000, 6)})
+
+
+def test_rows_escape_what_applicants_typed(officer_client, cutoff_setup):
+    cutoff, mn5, _ = cutoff_setup
+    proposal = _submitted(cutoff, requests=[(mn5, 20_000)])
+    Proposal.objects.filter(pk=proposal.pk).update(
+        title='<script>alert("x")</script>', acronym="A&B"
+    )
+    page = officer_client.get(_url(cutoff)).content.decode()
+    assert "<script>alert" not in page
+    assert "<bdi>&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;</bdi>" in page
+    assert "(<bdi>A&amp;B</bdi>)" in page
+    assert f'href="/proposals/{proposal.pk}/"' in page
+
+
+def test_the_migration_computes_the_figures_of_existing_cut_offs(cutoff_setup):
+    """The figures' migration fills them from proposals submitted before it ran."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module(
+        "applications.migrations.0005_cutoff_kept_figures_and_list_indexes"
+    )
+    cutoff, mn5, lumi = cutoff_setup
+    _submitted(cutoff, requests=[(mn5, 30_000), (lumi, 20_000)])
+    _submitted(cutoff, status=ProposalStatus.WITHDRAWN, requests=[(mn5, 45_000)])
+    _submitted(cutoff, status=ProposalStatus.INELIGIBLE, requests=[(lumi, 45_000)])
+    expected = _fresh(cutoff)
+    CutOffDemand.objects.all().delete()
+    type(cutoff).objects.update(submitted_count=0)
+
+    migration.fill_kept_figures(apps, None)
+    assert _kept(cutoff) == expected == (3, {mn5.pk: (30_000, 1), lumi.pk: (20_000, 1)})

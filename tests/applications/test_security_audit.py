@@ -191,7 +191,7 @@ def test_another_organisations_user_gets_404_in_the_api(django_capture_on_commit
         assert api.delete(f"{base}requests/{rr.pk}/").status_code == 404
         assert state_of(proposal) == before
     listed = api.get("/api/v1/proposals/").json()
-    assert listed["count"] == 0
+    assert listed["results"] == []
 
 
 # --- ids of children moved between proposals (IDOR) --------------------------------------------
@@ -294,7 +294,7 @@ def test_the_api_hides_drafts_from_an_officer():
     api = api_for(ProgrammeOfficerFactory())
     listed = api.get("/api/v1/proposals/").json()
     assert [row["id"] for row in listed["results"]] == [submitted.pk]
-    assert api.get("/api/v1/proposals/?status=draft").json()["count"] == 0
+    assert api.get("/api/v1/proposals/?status=draft").json()["results"] == []
     assert api.get(f"/api/v1/proposals/{draft.pk}/").status_code == 404
     assert api.get(f"/api/v1/proposals/{draft.pk}/requests/").status_code == 404
 
@@ -319,7 +319,7 @@ def test_a_draft_withdrawn_before_submission_stays_private_to_its_organisation(c
     assert draft.title not in everything.content.decode()
     api = api_for(officer)
     assert api.get(f"/api/v1/proposals/{draft.pk}/").status_code == 404
-    assert api.get("/api/v1/proposals/?status=withdrawn").json()["count"] == 0
+    assert api.get("/api/v1/proposals/?status=withdrawn").json()["results"] == []
     assert not Activity.objects.filter(verb__startswith="downloaded").exists()
     # The organisation itself still sees it.
     client.force_login(draft.created_by)

@@ -29,7 +29,7 @@ def test_the_stack_has_web_worker_beat_db_and_redis(services):
 
 def test_web_migrates_then_serves_with_gunicorn(services):
     command = _command(services["web"])
-    assert command.index("migrate --noinput") < command.index("gunicorn portal.wsgi")
+    assert command.index("migrate --noinput") < command.index("gunicorn -c gunicorn.conf.py")
     assert "8000:8000" in services["web"]["ports"]
     assert "/healthz" in " ".join(services["web"]["healthcheck"]["test"])
 
@@ -102,3 +102,41 @@ def test_wait_for_services_reports_the_database_up():
     out = StringIO()
     call_command("wait_for_services", timeout=5, stdout=out)
     assert "database is up." in out.getvalue()
+
+
+def test_web_and_the_image_serve_with_the_gunicorn_configuration(services):
+    assert "gunicorn -c gunicorn.conf.py" in _command(services["web"])
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert 'CMD ["gunicorn", "-c", "gunicorn.conf.py"]' in dockerfile
+
+
+def test_gunicorn_configuration_preloads_and_freezes_the_start_up_objects(monkeypatch):
+    """Loaded the way gunicorn loads it; its fork hooks freeze what the master loaded and leave
+    the workers collecting with the tuned thresholds."""
+    import gc
+
+    from gunicorn.config import Config
+
+    monkeypatch.setenv("WEB_CONCURRENCY", "2")
+    monkeypatch.setenv("GUNICORN_GC_THRESHOLDS", "40000,15,90")
+    config = Config()
+    namespace = {"__file__": str(ROOT / "gunicorn.conf.py")}
+    exec(compile((ROOT / "gunicorn.conf.py").read_text(), "gunicorn.conf.py", "exec"), namespace)
+    for name in ("wsgi_app", "bind", "workers", "preload_app", "pre_fork", "post_fork"):
+        config.set(name, namespace[name])
+    assert config.preload_app is True
+    assert config.workers == 2
+    assert config.wsgi_app == "portal.wsgi:application"
+
+    thresholds, frozen_before = gc.get_threshold(), gc.get_freeze_count()
+    try:
+        assert not gc.isenabled()  # loading the configuration stopped collections (master)
+        config.pre_fork(None, None)
+        assert gc.get_freeze_count() > frozen_before
+        config.post_fork(None, None)
+        assert gc.isenabled()
+        assert gc.get_threshold() == (40000, 15, 90)
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*thresholds)
+        gc.enable()

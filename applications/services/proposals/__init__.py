@@ -22,6 +22,7 @@ from .attachments import (
 )
 from .conflicts import EditConflict, ProposalConflict
 from .cutoffs import cutoff_close, cutoffs_close_passed
+from .demand import cutoff_counts_rebuild, proposal_counts_update
 from .drafts import (
     ACRONYM_PATTERN,
     EDITABLE_FIELD_NAMES,
@@ -54,8 +55,10 @@ __all__ = [
     "attachment_max_bytes",
     "check_pdf_upload",
     "cutoff_close",
+    "cutoff_counts_rebuild",
     "cutoffs_close_passed",
     "next_open_cutoff",
+    "proposal_counts_update",
     "proposal_create",
     "proposal_pdf_given_up",
     "proposal_pdf_render",

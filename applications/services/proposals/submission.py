@@ -21,6 +21,7 @@ from ._common import (
     _team_recipients,
     pdf_requeue_at,
 )
+from .demand import proposal_counts_update
 
 
 def _check_transition(proposal: Proposal, action: str) -> None:
@@ -85,6 +86,7 @@ def proposal_submit(*, proposal: Proposal, by) -> Proposal:
     proposal.version += 1
     proposal.last_edited_by = by
     proposal.save()
+    proposal_counts_update(proposal=proposal, from_status=ProposalStatus.DRAFT)
     activity_record(
         actor=by,
         verb="submitted proposal",
@@ -124,6 +126,7 @@ def proposal_withdraw(*, proposal: Proposal, by, reason: str) -> Proposal:
     proposal.version += 1
     proposal.last_edited_by = by
     proposal.save()
+    proposal_counts_update(proposal=proposal, from_status=from_state)
     activity_record(
         actor=by,
         verb="withdrew proposal",
