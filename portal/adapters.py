@@ -4,10 +4,12 @@ from allauth.account.adapter import DefaultAccountAdapter
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from portal.client_address import ProxyAwareClientAddress
+from portal.login_limits import FailedLoginLimit
 from portal.services.notifications import notification_enqueue
 
 
-class AccountAdapter(DefaultAccountAdapter):
+class AccountAdapter(FailedLoginLimit, ProxyAwareClientAddress, DefaultAccountAdapter):
     """Routes allauth's own mails (confirmation, password reset...) through the outbox."""
 
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:

@@ -138,7 +138,8 @@ REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Redis while it answers, this process's memory while it does not (portal/cache.py).
+            "BACKEND": "portal.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="portal"),
         }
@@ -150,6 +151,9 @@ else:
     CELERY_BROKER_URL = "memory://"
     # Embedded default: no worker needed, tasks run in the web process when they are enqueued.
     CELERY_TASK_ALWAYS_EAGER = True
+# Sessions (and the messages kept in them) live in the database, never in the cache: a Redis
+# outage must not log anyone out.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
@@ -219,6 +223,8 @@ ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+# Only wrong passwords count against "login_failed" (portal/login_limits.py); "login" bounds every
+# attempt from one address, correct or not.
 ACCOUNT_RATE_LIMITS = {
     "login_failed": "5/5m/ip,5/5m/key",
     "login": "30/m/ip",
@@ -226,6 +232,12 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": "20/m/ip,5/m/key",
     "confirm_email": "1/3m/key",
 }
+# Behind a reverse proxy every request comes from the proxy's address: rate limits and API
+# throttles key on the client's address instead, read from X-Forwarded-For (the rightmost
+# TRUSTED_PROXY_COUNT-th entry, the one our outermost proxy appended) or from a header the proxy
+# sets (TRUSTED_CLIENT_IP_HEADER, e.g. X-Real-IP). 0: no proxy, the socket's address is used.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env("TRUSTED_CLIENT_IP_HEADER", default="") or None
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Compute Access Portal] "
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
@@ -250,10 +262,12 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # DRF's throttles keyed on the client address that login limits use (portal/client_address.py).
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "portal.client_address.AnonRateThrottle",
+        "portal.client_address.UserRateThrottle",
     ],
+    "NUM_PROXIES": ALLAUTH_TRUSTED_PROXY_COUNT,
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("API_THROTTLE_ANON", default="60/min"),
         "user": env("API_THROTTLE_USER", default="600/min"),
