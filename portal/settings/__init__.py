@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import environ
+from csp import constants as csp
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -45,6 +46,7 @@ INSTALLED_APPS = [
     "rules.apps.AutodiscoverRulesConfig",
     "django_celery_beat",
     "django_htmx",
+    "csp",
     "crispy_forms",
     "crispy_bootstrap5",
     "portal",
@@ -56,6 +58,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -66,7 +69,27 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "portal.middleware.UserTimezoneMiddleware",
     "portal.middleware.StaffMFARequiredMiddleware",
+    "portal.middleware.PrivatePagesNotStoredMiddleware",
 ]
+
+# Content-Security-Policy (django-csp): scripts, styles, fonts and images from the portal only.
+# No inline script unless it carries the request's nonce (`{{ request.csp_nonce }}`), no inline
+# style at all: not even a style="..." attribute (use a class in static/css/portal.css). Images may
+# be data: URLs (Bootstrap's icons in CSS, the TOTP QR code).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp.SELF],
+        "script-src": [csp.SELF, csp.NONCE],
+        "style-src": [csp.SELF],
+        "img-src": [csp.SELF, "data:"],
+        "font-src": [csp.SELF],
+        "connect-src": [csp.SELF],
+        "object-src": [csp.NONE],
+        "base-uri": [csp.SELF],
+        "form-action": [csp.SELF],
+        "frame-ancestors": [csp.NONE],
+    }
+}
 
 ROOT_URLCONF = "portal.urls"
 WSGI_APPLICATION = "portal.wsgi.application"
