@@ -16,8 +16,10 @@ def test_the_api_docs_page_works_under_the_policy(page):
     page.goto("/api/docs/")
     # Swagger UI rendered the schema: its start-up script ran, its styles applied.
     page.locator(".opblock-summary-path", has_text="/api/v1/proposals/").first.wait_for()
-    assert page.locator(".swagger-ui .info .title").inner_text().startswith(
-        "Compute Access Portal API"
+    assert (
+        page.locator(".swagger-ui .info .title")
+        .inner_text()
+        .startswith("Compute Access Portal API")
     )
 
 

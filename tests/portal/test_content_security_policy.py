@@ -24,7 +24,8 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-INLINE_SCRIPT = re.compile(r"<script\b(?![^>]*\bsrc=)(?![^>]*type=\"application/json\")[^>]*>", re.I)
+# A <script> that runs inline: neither loaded from a file nor data (type="application/json").
+INLINE_SCRIPT = re.compile(r'<script\b(?![^>]*\bsrc=)(?![^>]*type="application/json")[^>]*>', re.I)
 STYLE_ATTRIBUTE = re.compile(r"<[a-z][^>]*\sstyle\s*=", re.I)
 STYLE_ELEMENT = re.compile(r"<style\b", re.I)
 EVENT_HANDLER = re.compile(r"<[a-z][^>]*\son[a-z]+\s*=", re.I)
