@@ -37,6 +37,12 @@ _REDIS_METHODS = (
 )
 
 
+# Per process and Redis location: when Redis was found down, and until when it is left alone.
+# Django makes a cache object per thread; the outage (and its one log line) is the process's.
+_down_until: dict[str, float] = {}
+_state_lock = threading.Lock()
+
+
 class ResilientRedisCache(RedisCache):
     """RedisCache that falls back to a local-memory cache while Redis fails.
 
@@ -49,18 +55,18 @@ class ResilientRedisCache(RedisCache):
     def __init__(self, server, params):
         params = {**params, "OPTIONS": {**_DEFAULT_OPTIONS, **params.get("OPTIONS", {})}}
         super().__init__(server, params)
+        self._location = str(server)
         fallback_params = {key: value for key, value in params.items() if key != "OPTIONS"}
+        # LocMemCache objects of one name share their memory: one fallback per process.
         self._fallback = LocMemCache(f"redis-fallback:{server}", fallback_params)
-        self._down_until = 0.0
-        self._state_lock = threading.Lock()
 
     def _redis_is_resting(self) -> bool:
-        return time.monotonic() < self._down_until
+        return time.monotonic() < _down_until.get(self._location, 0.0)
 
     def _failed(self, method: str, error: Exception) -> None:
-        with self._state_lock:
-            first = self._down_until == 0.0
-            self._down_until = time.monotonic() + self.RETRY_AFTER_SECONDS
+        with _state_lock:
+            first = self._location not in _down_until
+            _down_until[self._location] = time.monotonic() + self.RETRY_AFTER_SECONDS
         if first:
             logger.warning(
                 "Redis cache unreachable (%s: %s); using this process's memory until it is back",
@@ -69,9 +75,8 @@ class ResilientRedisCache(RedisCache):
             )
 
     def _recovered(self) -> None:
-        with self._state_lock:
-            was_down = self._down_until != 0.0
-            self._down_until = 0.0
+        with _state_lock:
+            was_down = _down_until.pop(self._location, None) is not None
         if was_down:
             logger.warning("Redis cache reachable again")
 
@@ -87,7 +92,7 @@ def _degrading(name: str):
             except RedisError as error:
                 self._failed(name, error)
             else:
-                if self._down_until:
+                if self._location in _down_until:
                     self._recovered()
                 return result
         return fallback_method(self._fallback, *args, **kwargs)

@@ -15,6 +15,7 @@ from django.core.cache import caches
 from django.test import override_settings
 from django.urls import reverse
 
+import portal.cache
 import portal.settings as base_settings
 from portal.cache import ResilientRedisCache
 from tests.factories import CallPartitionFactory, ProposalFactory, UserFactory
@@ -29,6 +30,14 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 def _port_is_closed(port: int) -> bool:
     with socket.socket() as probe:
         return probe.connect_ex(("127.0.0.1", port)) != 0
+
+
+@pytest.fixture(autouse=True)
+def _no_outage_remembered():
+    """The outage is remembered per process: each test finds Redis down afresh."""
+    portal.cache._down_until.clear()
+    yield
+    portal.cache._down_until.clear()
 
 
 @pytest.fixture
@@ -142,6 +151,16 @@ def test_every_cache_operation_degrades_while_redis_is_down(caplog):
         assert backend.delete("c")
         backend.clear()
     assert _outage_logged(caplog)
+
+
+def test_an_outage_is_logged_once_per_process_not_once_per_thread(caplog):
+    # Django gives each thread its own cache object; they share what they know of the outage.
+    per_thread = [ResilientRedisCache(CLOSED_PORT_URL, {"KEY_PREFIX": "t"}) for _ in range(4)]
+    with caplog.at_level(logging.WARNING, logger="portal.cache"):
+        for n, backend in enumerate(per_thread):
+            backend.set("shared", n)
+    assert [backend.get("shared") for backend in per_thread] == [3, 3, 3, 3]
+    assert len([r for r in caplog.records if "unreachable" in r.getMessage()]) == 1
 
 
 @pytest.fixture
