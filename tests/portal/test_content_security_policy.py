@@ -199,3 +199,12 @@ def test_public_pages_and_static_files_may_be_cached(client):
     assert static.status_code == 200
     assert not _not_stored(static)
     assert "Content-Security-Policy" not in static.headers
+
+
+def test_only_the_browsable_api_may_use_inline_styles(client):
+    html = client.get("/api/v1/calls/", HTTP_ACCEPT="text/html")
+    assert html.status_code == 200
+    policy = _directives(html)
+    assert policy["style-src"] == ["'self'", "'unsafe-inline'"]
+    assert policy["script-src"][0] == "'self'" and "'unsafe-inline'" not in policy["script-src"]
+    assert _directives(client.get("/api/v1/calls/"))["style-src"] == ["'self'"]
