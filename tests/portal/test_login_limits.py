@@ -3,14 +3,15 @@ address, a forged X-Forwarded-For does not help, and only wrong passwords count 
 
 from __future__ import annotations
 
+import copy
 import subprocess
 import sys
 import threading
+import uuid
 
 import pytest
 from django.conf import settings
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
-from django.core.cache import cache
 from django.db import connection
 from django.test import Client, override_settings
 from django.urls import reverse
@@ -33,12 +34,17 @@ class OverlappingLoginsHasher(PBKDF2PasswordHasher):
 
 @pytest.fixture
 def rate_limits():
-    cache.clear()
+    """allauth's limits on, one trusted proxy, and counters of this test's own: the configured
+    cache (Redis when REDIS_URL is set) under a fresh key prefix, as clearing Redis would also
+    clear the counters of tests running beside this one."""
+    caches = copy.deepcopy(settings.CACHES)
+    caches["default"]["KEY_PREFIX"] = f"login-limits-{uuid.uuid4().hex}"
     with override_settings(
-        ACCOUNT_RATE_LIMITS=base_settings.ACCOUNT_RATE_LIMITS, ALLAUTH_TRUSTED_PROXY_COUNT=1
+        CACHES=caches,
+        ACCOUNT_RATE_LIMITS=base_settings.ACCOUNT_RATE_LIMITS,
+        ALLAUTH_TRUSTED_PROXY_COUNT=1,
     ):
         yield
-    cache.clear()
 
 
 def _through_proxy(client_address: str, forged: str = "") -> dict:
