@@ -143,24 +143,38 @@ def test_twenty_correct_logins_at_once_from_one_address_all_succeed(
     assert outcomes == [(302, True)] * 20, outcomes
 
 
-def test_the_trusted_proxies_come_from_the_environment():
+_PRINT_PROXY_SETTINGS = (
+    "import django; django.setup(); from django.conf import settings as s; "
+    "print(s.ALLAUTH_TRUSTED_PROXY_COUNT, s.REST_FRAMEWORK['NUM_PROXIES'], "
+    "s.ALLAUTH_TRUSTED_CLIENT_IP_HEADER)"
+)
+
+
+def _proxy_settings(module: str, **variables: str) -> list[str]:
     from tests.portal.test_settings import _clean_env
 
-    script = (
-        "import django; django.setup(); from django.conf import settings as s; "
-        "print(s.ALLAUTH_TRUSTED_PROXY_COUNT, s.REST_FRAMEWORK['NUM_PROXIES'], "
-        "s.ALLAUTH_TRUSTED_CLIENT_IP_HEADER)"
-    )
     result = subprocess.run(
-        [sys.executable, "-c", script],
+        [sys.executable, "-c", _PRINT_PROXY_SETTINGS],
         cwd=settings.BASE_DIR,
-        env=_clean_env(
-            DJANGO_SETTINGS_MODULE="portal.settings",
-            TRUSTED_PROXY_COUNT="2",
-            TRUSTED_CLIENT_IP_HEADER="X-Real-IP",
-        ),
+        env=_clean_env(DJANGO_SETTINGS_MODULE=module, **variables),
         capture_output=True,
         text=True,
         timeout=60,
     )
-    assert result.stdout.split() == ["2", "2", "X-Real-IP"], result.stderr
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split()
+
+
+def test_the_trusted_proxies_come_from_the_environment():
+    assert _proxy_settings("portal.settings") == ["0", "0", "None"]
+    assert _proxy_settings(
+        "portal.settings", TRUSTED_PROXY_COUNT="2", TRUSTED_CLIENT_IP_HEADER="X-Real-IP"
+    ) == ["2", "2", "X-Real-IP"]
+
+
+def test_production_trusts_the_one_proxy_it_requires_unless_told_otherwise():
+    from tests.portal.test_settings import PRODUCTION
+
+    production = "portal.settings.production"
+    assert _proxy_settings(production, **PRODUCTION) == ["1", "1", "None"]
+    assert _proxy_settings(production, TRUSTED_PROXY_COUNT="2", **PRODUCTION)[:2] == ["2", "2"]
