@@ -18,6 +18,7 @@ from django.urls import reverse
 import portal.cache
 import portal.settings as base_settings
 from portal.cache import ResilientRedisCache
+from portal.client_address import AnonRateThrottle
 from tests.factories import CallPartitionFactory, ProposalFactory, UserFactory
 from tests.factories.portal import PASSWORD
 
@@ -116,12 +117,14 @@ def test_autosave_and_save_of_a_section(client, redis_down):
     assert _outage_logged(redis_down)
 
 
-def test_api_lists_answer_and_are_still_throttled(client, redis_down):
+def test_api_lists_answer_and_are_still_throttled(client, redis_down, monkeypatch):
+    monkeypatch.setattr(AnonRateThrottle, "THROTTLE_RATES", {"anon": "2/min", "user": "600/min"})
     user = UserFactory()
     client.force_login(user)
     assert client.get("/api/v1/proposals/").status_code == 200
     client.logout()
-    assert client.get("/api/v1/calls/").status_code == 200
+    codes = [client.get("/api/v1/calls/").status_code for _ in range(3)]
+    assert codes == [200, 200, 429]
     assert _outage_logged(redis_down)
 
 
