@@ -16,6 +16,8 @@ from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from portal.client_address import ProxyAwareClientAddress
+from portal.login_limits import FailedLoginLimit
 from portal.services.notifications import notification_enqueue
 
 # Links allauth puts in its mails' context, built from the request's host.
@@ -41,7 +43,7 @@ def public_url(url: str, request: HttpRequest | None) -> str:
     return build_absolute_uri(request, path)
 
 
-class AccountAdapter(DefaultAccountAdapter):
+class AccountAdapter(FailedLoginLimit, ProxyAwareClientAddress, DefaultAccountAdapter):
     """Routes allauth's own mails (confirmation, password reset...) through the outbox."""
 
     # allauth's messages that read unlike the portal's ("Please...", "primary").

@@ -7,3 +7,6 @@ class PortalConfig(AppConfig):
 
     def ready(self) -> None:
         from . import signals  # noqa: F401
+        from .login_limits import wait_longer_for_rate_limit_locks
+
+        wait_longer_for_rate_limit_locks()

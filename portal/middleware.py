@@ -5,6 +5,7 @@ from django.conf import settings
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 
 from portal.roles import is_staff_role
 
@@ -59,3 +60,21 @@ class StaffMFARequiredMiddleware:
         from allauth.mfa.models import Authenticator
 
         return not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+class PrivatePagesNotStoredMiddleware:
+    """`Cache-Control: private, no-store` on every answer to a signed-in user (pages, downloads,
+    API calls with a token), so that neither a shared proxy nor the browser's back button or disk
+    cache keeps a copy of what only that user may see. Static files are served before this runs.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        # DRF sets the token user on the request once its view authenticated it.
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            patch_cache_control(response, private=True, no_store=True)
+        return response

@@ -134,13 +134,41 @@ def _requests_in_flight(live_server) -> _RequestsInFlight:
     return httpd.application
 
 
+# Reports every Content-Security-Policy violation of a page (and of each page it navigates to).
+_REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.portalCspViolation(
+    `${event.violatedDirective} refused ${event.blockedURI || "inline"} ` +
+    `at ${event.sourceFile || document.location.href}:${event.lineNumber}`
+  );
+});
+"""
+
+
+def _watch_content_security_policy(context) -> list[str]:
+    """Collect the CSP violations of every page of the context: the events the page fires and
+    the browser's console messages about them."""
+    violations: list[str] = []
+    context.expose_function("portalCspViolation", lambda report: violations.append(report))
+    context.add_init_script(_REPORT_CSP_VIOLATIONS)
+
+    def on_console(message):
+        if "Content Security Policy" in message.text:
+            violations.append(f"console: {message.text}")
+
+    context.on("console", on_console)
+    return violations
+
+
 @pytest.fixture
 def page(browser, live_server):
     """A fresh browser context on the live server. The portal must work offline (no CDN): any
-    request that leaves the live server is refused and fails the test."""
+    request that leaves the live server is refused and fails the test. Any violation of the
+    Content-Security-Policy (an inline script or style the policy refuses) fails it too."""
     in_flight = _requests_in_flight(live_server)
     context = browser.new_context(base_url=live_server.url, timezone_id="Europe/Brussels")
     context.set_default_timeout(15_000)
+    csp_violations = _watch_content_security_policy(context)
     outside: list[str] = []
     closing = threading.Event()
 
@@ -160,6 +188,7 @@ def page(browser, live_server):
     context.close()
     assert in_flight.wait_quiet(timeout=30), "the live server was still answering after 30 s"
     assert outside == [], f"the page asked for something outside the portal: {outside}"
+    assert csp_violations == [], f"the Content-Security-Policy refused: {csp_violations}"
 
 
 @pytest.fixture(autouse=True)

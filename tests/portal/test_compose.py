@@ -52,6 +52,12 @@ def test_app_services_share_the_image_and_point_at_db_and_redis(services):
         assert environment["REDIS_URL"].startswith("redis://redis:6379/")
 
 
+def test_app_services_trust_the_one_proxy_in_front_of_web(services):
+    # Login limits and API throttles count clients on the address the proxy forwards.
+    for name in ("web", "worker", "beat"):
+        assert services[name]["environment"]["TRUSTED_PROXY_COUNT"] == "${TRUSTED_PROXY_COUNT:-1}"
+
+
 def test_postgres_has_a_volume_and_a_readiness_check(services):
     db = services["db"]
     assert db["image"] == "postgres:15"

@@ -85,7 +85,7 @@ def test_redis_url_switches_the_broker_and_the_cache():
     values = _settings_with(REDIS_URL=url)
     assert values["broker"] == url
     assert values["eager"] is False
-    assert values["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert values["cache"] == "portal.cache.ResilientRedisCache"
     assert values["cache_location"] == url
     assert values["engine"] == "django.db.backends.sqlite3"
 
