@@ -97,6 +97,9 @@ class BoundedJSONParser(JSONParser):
         except RecursionError:
             raise _depth_error(text) from None
         except ValueError as exc:
+            # Say the more useful thing about a body that is both broken and too deep.
+            if _too_deep_at(text, MAX_JSON_DEPTH) is not None:
+                raise _depth_error(text) from None
             raise ParseError(f"JSON parse error - {exc}") from exc
         if _nesting(data) > MAX_JSON_DEPTH:
             raise _depth_error(text)

@@ -291,7 +291,9 @@ class ResourceRequestForm(BootstrapMixin, forms.Form):
     # What the estimator was given when its figure was copied in (kept for reviewers).
     est_parameters = forms.IntegerField(required=False, widget=forms.HiddenInput)
     est_tokens = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    est_tflops = forms.DecimalField(required=False, widget=forms.HiddenInput)
+    est_tflops = forms.DecimalField(
+        required=False, max_digits=7, decimal_places=1, widget=forms.HiddenInput
+    )
     # The request's version when the page was loaded (a stale save is refused, not applied).
     version = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
