@@ -289,3 +289,15 @@ def test_nul_in_a_list_filter_is_a_400():
     response = api_for(complete_draft().created_by).get("/api/v1/proposals/?call=a%00b")
     assert response.status_code == 400
     assert "call" in response.json()
+
+
+def test_the_schema_says_an_edit_names_its_version(client):
+    import yaml
+
+    schema = yaml.safe_load(client.get("/api/schema/").content)
+    components = schema["components"]["schemas"]
+    assert "version" in components["PatchedProposalUpdate"]["required"]
+    assert "version" in components["PatchedResourceRequest"]["required"]
+    # The size limits are published for clients too.
+    assert components["PatchedProposalUpdate"]["properties"]["abstract"]["maxLength"] == 20_000
+    assert components["Withdraw"]["properties"]["reason"]["maxLength"] == 5_000
