@@ -320,7 +320,7 @@ def safe_pdf_filename(name: str, *, fallback: str = "document") -> str:
     at most 255 characters, and always ending in `.pdf` (whatever name it was uploaded under)."""
     base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
     base = _UNSAFE_IN_FILENAME.sub("", strip_bidi_controls(base))
-    base = " ".join(base.split()).strip(" .")
+    base = " ".join(base.split())
     stem = base[:-4] if base.lower().endswith(".pdf") else base
     stem = stem.strip(" .") or fallback
     return f"{stem[:251]}.pdf"
