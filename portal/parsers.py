@@ -22,6 +22,7 @@ DEFAULT_MAX_JSON_BYTES = 2 * 1024 * 1024
 
 
 def max_json_bytes() -> int:
+    """Setting API_JSON_MAX_BYTES."""
     return int(getattr(settings, "API_JSON_MAX_BYTES", DEFAULT_MAX_JSON_BYTES))
 
 

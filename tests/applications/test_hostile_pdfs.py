@@ -279,3 +279,18 @@ def test_the_page_count_is_still_required():
             uploaded_file=upload(written(writer)),
             kind="other",
         )
+
+
+def test_a_pdf_with_more_objects_than_can_be_checked_is_refused(monkeypatch):
+    from applications.services.proposals import attachments
+
+    monkeypatch.setattr(attachments, "MAX_PDF_OBJECTS", 3)
+    proposal = ProposalFactory()
+    with pytest.raises(ValidationError) as refused:
+        attachment_add(
+            proposal=proposal,
+            by=proposal.created_by,
+            uploaded_file=upload(pdf_bytes(pages=3)),
+            kind="other",
+        )
+    assert "too many internal objects" in refused.value.message_dict["file"][0]
