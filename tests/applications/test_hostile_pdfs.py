@@ -5,6 +5,7 @@ Each hostile file is built here with pypdf, the way an attacker would."""
 
 from __future__ import annotations
 
+import importlib
 import io
 
 import pytest
@@ -225,6 +226,11 @@ def test_an_uploaded_hostile_pdf_is_an_error_on_the_page_not_a_500(client):
 )
 def test_download_names_end_in_pdf_without_bidirectional_controls(uploaded, served):
     assert safe_pdf_filename(uploaded) == served
+    # Names stored before uploads were cleaned are cleaned the same way by a data migration.
+    migration = importlib.import_module(
+        "applications.migrations.0006_attachment_names_without_bidi_controls"
+    )
+    assert migration.clean(uploaded) == served
 
 
 def test_every_bidirectional_control_is_removed():
