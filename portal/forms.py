@@ -25,7 +25,11 @@ class OrganisationForm(forms.ModelForm):
         },
         help_text="EU member states and countries associated with the programme.",
     )
-    website = forms.URLField(required=False, assume_scheme="https")
+    website = forms.URLField(
+        required=False,
+        assume_scheme="https",
+        max_length=Organisation._meta.get_field("website").max_length,
+    )
 
     class Meta:
         model = Organisation

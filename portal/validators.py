@@ -1,15 +1,19 @@
-"""Checks on the facts an organisation enters about itself: country, VAT and registration numbers,
-founding date. Each check returns the number in its canonical (compact) form or raises a
-ValidationError whose message says what is wrong and how to fix it."""
+"""Checks on what people enter: the facts an organisation gives about itself (country, VAT and
+registration numbers, founding date), the size and content of free text and JSON values, and the
+names files are downloaded under. Each check raises a ValidationError whose message says what is
+wrong and how to fix it; the number checks return the number in its canonical (compact) form."""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date
 from importlib import import_module
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.utils import timezone
+from django.utils.deconstruct import deconstructible
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
 from stdnum.exceptions import ValidationError as StdnumError
 
@@ -193,3 +197,130 @@ def normalise_registration_number(value: str, country: str) -> str:
         ) from exc
     formatter = getattr(module, "format", None)
     return formatter(number) if formatter else module.compact(number)
+
+
+# --- Size and content of free text and JSON -------------------------------------------------
+#
+# Every text a person types and every JSON value a client sends is bounded, so that a 1 MB
+# "reason" or a 5 MB JSON blob is refused with a message instead of stored. PostgreSQL cannot
+# store the NUL character in text or jsonb; it is refused here, by field, instead of failing as
+# a database error.
+
+# Limits in characters, by kind of text. A form field, an API field and the model agree because
+# they all read the model field's max_length.
+LONG_TEXT_MAX_CHARS = 20_000  # a narrative section of a proposal, a call's description
+MEDIUM_TEXT_MAX_CHARS = 10_000  # a request's justification
+SHORT_TEXT_MAX_CHARS = 5_000  # a reason, a criterion's description
+
+NUL = "\x00"
+NUL_MESSAGE = "Remove the NUL character (\\u0000); it cannot be stored."
+
+
+def text_validators(max_chars: int) -> list:
+    """Validators of a TextField with this limit (pass max_length=max_chars as well, which forms
+    and API fields read). Django enforces a TextField's max_length only in forms; the validator
+    makes the model, and the services that clean values through it, hold the same limit. The NUL
+    character is refused by every form and API text field already (Django's and DRF's
+    CharField); JSON values need JSONLimitsValidator for it."""
+    return [MaxLengthValidator(max_chars)]
+
+
+def model_field_errors(model, values: dict) -> dict[str, list[str]]:
+    """Run each value through the validators of the model field of the same name (size limits,
+    JSON limits); the messages of those that fail, by field, for a service's ValidationError."""
+    errors: dict[str, list[str]] = {}
+    for name, value in values.items():
+        try:
+            model._meta.get_field(name).run_validators(value)
+        except ValidationError as exc:
+            errors[name] = list(exc.messages)
+    return errors
+
+
+def _nesting_and_nul(value, max_depth: int) -> tuple[int, bool]:
+    """The nesting depth of a JSON value (a scalar is 0, {"a": 1} is 1) up to max_depth + 1,
+    and whether any key or string in it holds a NUL. Iterative: a hostile value cannot exhaust
+    the stack."""
+    depth, has_nul = 0, False
+    stack = [(value, 0)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, str):
+            has_nul = has_nul or NUL in item
+            continue
+        if isinstance(item, dict):
+            children = [*item.keys(), *item.values()]
+        elif isinstance(item, list | tuple):
+            children = list(item)
+        else:
+            continue
+        level += 1
+        depth = max(depth, level)
+        if depth > max_depth:
+            return depth, has_nul
+        stack.extend((child, level) for child in children)
+    return depth, has_nul
+
+
+@deconstructible
+class JSONLimitsValidator:
+    """A JSON value of at most `max_bytes` (as compact UTF-8 JSON), nested at most `max_depth`
+    levels, with no NUL character in any key or string."""
+
+    def __init__(self, *, max_bytes: int, max_depth: int):
+        self.max_bytes = max_bytes
+        self.max_depth = max_depth
+
+    def __call__(self, value) -> None:
+        depth, has_nul = _nesting_and_nul(value, self.max_depth)
+        if depth > self.max_depth:
+            raise ValidationError(
+                "This value is nested more than %(max_depth)d level(s) deep; send a flatter value.",
+                code="json_too_deep",
+                params={"max_depth": self.max_depth},
+            )
+        if has_nul:
+            raise ValidationError(NUL_MESSAGE, code="null_characters_not_allowed")
+        size = len(
+            json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str).encode()
+        )
+        if size > self.max_bytes:
+            raise ValidationError(
+                "This value is %(size)s bytes long as JSON; at most %(max_bytes)s are allowed.",
+                code="json_too_large",
+                params={"size": f"{size:,}", "max_bytes": f"{self.max_bytes:,}"},
+            )
+
+    def __eq__(self, other) -> bool:
+        return (
+            isinstance(other, JSONLimitsValidator)
+            and self.max_bytes == other.max_bytes
+            and self.max_depth == other.max_depth
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.max_bytes, self.max_depth))
+
+
+# --- File names --------------------------------------------------------------------------------
+
+# Bidirectional controls (embeddings, overrides, isolates and marks) reorder the text around
+# them: "invoice\u202efdp.exe" shows as "invoiceexe.pdf". File names never need them.
+BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+# Characters that are unsafe or meaningless in a download name: C0/C1 controls and separators.
+_UNSAFE_IN_FILENAME = re.compile(r'[\x00-\x1f\x7f-\x9f/\\"]')
+
+
+def strip_bidi_controls(text: str) -> str:
+    return BIDI_CONTROLS.sub("", text)
+
+
+def safe_pdf_filename(name: str, *, fallback: str = "document") -> str:
+    """A download name for a PDF: no directory part, no control or bidirectional characters,
+    at most 255 characters, and always ending in `.pdf` (whatever name it was uploaded under)."""
+    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    base = _UNSAFE_IN_FILENAME.sub("", strip_bidi_controls(base))
+    base = " ".join(base.split())
+    stem = base[:-4] if base.lower().endswith(".pdf") else base
+    stem = stem.strip(" .") or fallback
+    return f"{stem[:251]}.pdf"

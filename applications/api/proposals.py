@@ -8,6 +8,7 @@ the shape of the input, never a business rule.
 from __future__ import annotations
 
 import django_filters
+from django.core.validators import MaxLengthValidator
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
@@ -50,9 +51,24 @@ from .fields import APIModelSerializer, UTCDateTimeField
 from .pagination import RecentFirstPagination
 from .permissions import ProposalPermission, proposal_permission_check
 
-# Storage limits of the model fields (max_digits); the call's limits are checked by the services.
+# Storage limits of the model fields (max_digits, integer ranges); the call's limits are checked
+# by the services.
 MAX_HOURS_DIGITS = 12
 MAX_STORAGE_TB_DIGITS = 8
+MAX_JOB_SIZE = 2**31 - 1  # PositiveIntegerField
+MAX_DURATION_MONTHS = 2**15 - 1  # PositiveSmallIntegerField
+
+
+def model_limits(model, name: str) -> dict:
+    """The size limit and validators of a model's text or JSON field, for a field declared by
+    hand on a serializer (model-generated fields get them automatically)."""
+    field = model._meta.get_field(name)
+    if field.max_length is None:
+        return {"validators": list(field.validators)}
+    # The serializer field checks max_length itself; the model's copy would repeat the message.
+    others = [v for v in field.validators if not isinstance(v, MaxLengthValidator)]
+    return {"max_length": field.max_length, "validators": others}
+
 
 # Sections an applicant edits, in form order; the service's list is the one source of truth.
 EDITABLE_PROPOSAL_FIELDS = [name for names in EDITABLE_FIELDS.values() for name in names]
@@ -74,20 +90,27 @@ class ResourceRequestSerializer(APIModelSerializer):
         max_value=10**MAX_HOURS_DIGITS - 1, help_text="In the partition's unit."
     )
     job_size = serializers.IntegerField(
-        help_text="Typical job size in GPUs (GPU partitions) or nodes (CPU partitions)."
+        max_value=MAX_JOB_SIZE,
+        help_text="Typical job size in GPUs (GPU partitions) or nodes (CPU partitions).",
     )
     storage_tb = serializers.DecimalField(
         max_digits=MAX_STORAGE_TB_DIGITS, decimal_places=2, required=False
     )
-    duration_months = serializers.IntegerField(help_text="One of the call's durations_months.")
+    duration_months = serializers.IntegerField(
+        min_value=0,
+        max_value=MAX_DURATION_MONTHS,
+        help_text="One of the call's durations_months.",
+    )
     justification = serializers.CharField(
         allow_blank=True,
         required=False,
         help_text="Required by the time the proposal is submitted.",
+        **model_limits(ResourceRequest, "justification"),
     )
     estimator_inputs = serializers.DictField(
         required=False,
         help_text='What the estimator was given: {"parameters", "tokens", "tflops"}.',
+        **model_limits(ResourceRequest, "estimator_inputs"),
     )
     version = serializers.IntegerField(
         min_value=1,
@@ -138,8 +161,9 @@ class ProposalSerializer(APIModelSerializer):
     last_edited_by = PersonRefSerializer(read_only=True, allow_null=True)
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     ai_act_answers = serializers.DictField(
-        child=serializers.CharField(allow_blank=True),
+        child=serializers.CharField(allow_blank=True, max_length=3),
         required=False,
+        **model_limits(Proposal, "ai_act_answers"),
         help_text='AI Act self-assessment: question key -> "yes" or "no". Keys: '
         + ", ".join(AI_ACT_QUESTIONS)
         + ".",
@@ -243,6 +267,7 @@ class WithdrawSerializer(serializers.Serializer):
         allow_blank=True,
         default="",
         help_text="Required: why the proposal is withdrawn (the programme office reads it).",
+        **model_limits(Proposal, "withdrawal_reason"),
     )
 
 

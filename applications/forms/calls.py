@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from allocations.models import Partition
 from applications.deadlines import format_deadline
-from applications.models import Call, ProposalStatus
+from applications.models import Call, EvaluationCriterion, ProposalStatus
 from applications.modes import MODE_DEFAULTS, AccessMode
 from portal.countries import COUNTRY_CHOICES, PARTICIPATING_COUNTRIES
 from portal.models import OrganisationKind
@@ -84,7 +84,9 @@ class CallForm(forms.Form):
     )
     summary = forms.CharField(max_length=300, help_text="One line shown in call lists.")
     description = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 6}), help_text="What the call offers and to whom."
+        widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=Call._meta.get_field("description").max_length,
+        help_text="What the call offers and to whom.",
     )
     display_timezone = forms.ChoiceField(
         choices=TIMEZONE_CHOICES,
@@ -358,7 +360,11 @@ class CutOffPoolsForm(forms.Form):
 
 class CriterionForm(forms.Form):
     name = forms.CharField(max_length=120)
-    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    description = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=EvaluationCriterion._meta.get_field("description").max_length,
+    )
     weight = forms.DecimalField(min_value=0, max_digits=5, decimal_places=2, initial=1)
     scale_min = forms.IntegerField(min_value=0, max_value=100, initial=0, label="Scale from")
     scale_max = forms.IntegerField(min_value=1, max_value=100, initial=5, label="Scale to")

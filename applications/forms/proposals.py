@@ -299,16 +299,21 @@ class ResourceRequestForm(BootstrapMixin, forms.Form):
     hours = forms.DecimalField(
         max_digits=12, decimal_places=0, validators=[MinValueValidator(1)], label="Hours"
     )
-    job_size = forms.IntegerField(min_value=1, label="Typical job size")
+    job_size = forms.IntegerField(min_value=1, max_value=2**31 - 1, label="Typical job size")
     storage_tb = forms.DecimalField(
         max_digits=8, decimal_places=2, min_value=Decimal("0"), initial=0, label="Storage (TB)"
     )
     duration_months = forms.TypedChoiceField(coerce=int, label="Duration", choices=())
-    justification = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}))
+    justification = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=ResourceRequest._meta.get_field("justification").max_length,
+    )
     # What the estimator was given when its figure was copied in (kept for reviewers).
     est_parameters = forms.IntegerField(required=False, widget=forms.HiddenInput)
     est_tokens = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    est_tflops = forms.DecimalField(required=False, widget=forms.HiddenInput)
+    est_tflops = forms.DecimalField(
+        required=False, max_digits=7, decimal_places=1, widget=forms.HiddenInput
+    )
     # The request's version when the page was loaded (a stale save is refused, not applied).
     version = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
@@ -412,6 +417,7 @@ class WithdrawForm(BootstrapMixin, forms.Form):
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4}),
         label="Reason for withdrawing",
+        max_length=Proposal._meta.get_field("withdrawal_reason").max_length,
         help_text="The programme office reads this; it is kept with the proposal.",
     )
 

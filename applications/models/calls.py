@@ -8,6 +8,15 @@ from django.urls import reverse
 from allocations.models import CapacityPool, Partition
 from applications.modes import AccessMode, EvaluationPath, defaults_for
 from portal.models import OrganisationKind
+from portal.validators import (
+    LONG_TEXT_MAX_CHARS,
+    SHORT_TEXT_MAX_CHARS,
+    JSONLimitsValidator,
+    text_validators,
+)
+
+# A call's lists (durations, countries, organisation kinds) are flat and short.
+CALL_LIST_LIMITS = JSONLimitsValidator(max_bytes=4_000, max_depth=1)
 
 
 def default_countries() -> list[str]:
@@ -27,7 +36,11 @@ class Call(models.Model):
     slug = models.SlugField(max_length=80, unique=True)
     mode = models.CharField(max_length=20, choices=AccessMode.choices)
     summary = models.CharField(max_length=300, help_text="One line shown in call lists.")
-    description = models.TextField(help_text="What the call offers and to whom (plain text).")
+    description = models.TextField(
+        max_length=LONG_TEXT_MAX_CHARS,
+        validators=text_validators(LONG_TEXT_MAX_CHARS),
+        help_text="What the call offers and to whom (plain text).",
+    )
     opens_at = models.DateTimeField()
     closes_at = models.DateTimeField()
     display_timezone = models.CharField(
@@ -37,10 +50,14 @@ class Call(models.Model):
         help_text="Zone the call's deadlines are announced in (cut-offs are stored in UTC).",
     )
     # Per-call copies of the mode defaults (applications.modes.MODE_DEFAULTS).
-    durations_months = models.JSONField(default=list, help_text="Allowed durations in months.")
+    durations_months = models.JSONField(
+        default=list, validators=[CALL_LIST_LIMITS], help_text="Allowed durations in months."
+    )
     days_to_access = models.PositiveSmallIntegerField(default=10)
-    eligible_countries = models.JSONField(default=default_countries)
-    eligible_organisation_kinds = models.JSONField(default=default_organisation_kinds)
+    eligible_countries = models.JSONField(default=default_countries, validators=[CALL_LIST_LIMITS])
+    eligible_organisation_kinds = models.JSONField(
+        default=default_organisation_kinds, validators=[CALL_LIST_LIMITS]
+    )
     one_open_proposal_per_cutoff = models.BooleanField(
         default=True, help_text="An organisation may have one open proposal per cut-off."
     )
@@ -205,7 +222,11 @@ class CutOffDemand(models.Model):
 class EvaluationCriterion(models.Model):
     call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="criteria")
     name = models.CharField(max_length=120)
-    description = models.TextField(blank=True)
+    description = models.TextField(
+        blank=True,
+        max_length=SHORT_TEXT_MAX_CHARS,
+        validators=text_validators(SHORT_TEXT_MAX_CHARS),
+    )
     weight = models.DecimalField(
         max_digits=5, decimal_places=2, default=Decimal("1"), validators=[MinValueValidator(0)]
     )

@@ -4,6 +4,13 @@ from django.db import models
 from django.urls import reverse
 
 from portal.models import Organisation
+from portal.validators import (
+    LONG_TEXT_MAX_CHARS,
+    MEDIUM_TEXT_MAX_CHARS,
+    SHORT_TEXT_MAX_CHARS,
+    JSONLimitsValidator,
+    text_validators,
+)
 
 from .calls import Call, CallPartition, CutOff
 
@@ -95,7 +102,11 @@ class Proposal(models.Model):
     # Summary
     title = models.CharField(max_length=200, blank=True)
     acronym = models.CharField(max_length=20, blank=True)
-    abstract = models.TextField(blank=True)
+    abstract = models.TextField(
+        blank=True,
+        max_length=LONG_TEXT_MAX_CHARS,
+        validators=text_validators(LONG_TEXT_MAX_CHARS),
+    )
 
     # AI plan
     model_type = models.CharField(
@@ -117,30 +128,66 @@ class Proposal(models.Model):
         validators=[MaxValueValidator(100)],
         help_text="Share of the requested hours for training; the rest is inference/evaluation.",
     )
-    ai_plan = models.TextField(blank=True, help_text="Methodology and work plan.")
+    ai_plan = models.TextField(
+        blank=True,
+        max_length=LONG_TEXT_MAX_CHARS,
+        validators=text_validators(LONG_TEXT_MAX_CHARS),
+        help_text="Methodology and work plan.",
+    )
 
     # Software
-    software_stack = models.TextField(blank=True)
-    containers = models.TextField(blank=True, help_text="Container images and how they are built.")
+    software_stack = models.TextField(
+        blank=True,
+        max_length=LONG_TEXT_MAX_CHARS,
+        validators=text_validators(LONG_TEXT_MAX_CHARS),
+    )
+    containers = models.TextField(
+        blank=True,
+        max_length=LONG_TEXT_MAX_CHARS,
+        validators=text_validators(LONG_TEXT_MAX_CHARS),
+        help_text="Container images and how they are built.",
+    )
 
     # Data and ethics
-    data_sources = models.TextField(blank=True)
-    data_licences = models.TextField(blank=True)
+    data_sources = models.TextField(
+        blank=True,
+        max_length=LONG_TEXT_MAX_CHARS,
+        validators=text_validators(LONG_TEXT_MAX_CHARS),
+    )
+    data_licences = models.TextField(
+        blank=True,
+        max_length=LONG_TEXT_MAX_CHARS,
+        validators=text_validators(LONG_TEXT_MAX_CHARS),
+    )
     uses_personal_data = models.BooleanField(null=True, blank=True)
-    personal_data_measures = models.TextField(blank=True)
-    ai_act_answers = models.JSONField(default=dict, blank=True)
+    personal_data_measures = models.TextField(
+        blank=True,
+        max_length=LONG_TEXT_MAX_CHARS,
+        validators=text_validators(LONG_TEXT_MAX_CHARS),
+    )
+    ai_act_answers = models.JSONField(
+        default=dict, blank=True, validators=[JSONLimitsValidator(max_bytes=2_000, max_depth=1)]
+    )
     civilian_use_confirmed = models.BooleanField(default=False)
 
     # Commercial
     is_confidential = models.BooleanField(default=False)
-    expected_impact = models.TextField(blank=True)
+    expected_impact = models.TextField(
+        blank=True,
+        max_length=LONG_TEXT_MAX_CHARS,
+        validators=text_validators(LONG_TEXT_MAX_CHARS),
+    )
 
     # Lifecycle
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
-    withdrawal_reason = models.TextField(blank=True)
+    withdrawal_reason = models.TextField(
+        blank=True,
+        max_length=SHORT_TEXT_MAX_CHARS,
+        validators=text_validators(SHORT_TEXT_MAX_CHARS),
+    )
     pdf = models.FileField(upload_to=private_upload_path, blank=True)
     # The PDF is rendered by a Celery task after submission; its progress stays visible here.
     pdf_status = models.CharField(max_length=10, choices=PdfStatus.choices, blank=True, default="")
@@ -225,9 +272,13 @@ class ResourceRequest(models.Model):
     )
     storage_tb = models.DecimalField(max_digits=8, decimal_places=2, default=0)
     duration_months = models.PositiveSmallIntegerField()
-    justification = models.TextField()
+    justification = models.TextField(
+        max_length=MEDIUM_TEXT_MAX_CHARS, validators=text_validators(MEDIUM_TEXT_MAX_CHARS)
+    )
     # What the estimator was given, kept for reviewers: {"parameters", "tokens", "tflops"}.
-    estimator_inputs = models.JSONField(default=dict, blank=True)
+    estimator_inputs = models.JSONField(
+        default=dict, blank=True, validators=[JSONLimitsValidator(max_bytes=2_000, max_depth=1)]
+    )
 
     # Teammates edit the same rows: a save based on an older version is refused (see the
     # proposal's own version), and the conflict names who saved last and when.

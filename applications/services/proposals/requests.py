@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from applications.models import CallPartition, Proposal, ResourceRequest
 from applications.selectors.proposals import request_limit_problems
 from portal.services.activity import activity_record
+from portal.validators import model_field_errors
 
 from ._common import _lock_for_edit
 from .conflicts import EditConflict
@@ -114,6 +115,10 @@ def resource_request_save(
             ]
     if estimator_inputs is not None and not isinstance(estimator_inputs, dict):
         errors["estimator_inputs"] = ["The estimator inputs are not in the expected form."]
+    limits = {"justification": justification or ""}
+    if estimator_inputs is not None and "estimator_inputs" not in errors:
+        limits["estimator_inputs"] = estimator_inputs
+    errors.update(model_field_errors(ResourceRequest, limits))
     if errors:
         raise ValidationError(errors)
 

@@ -11,6 +11,7 @@ from applications.selectors.proposals import describe_instant, proposal_submissi
 from applications.workflow import Actor, workflow_for
 from portal.services.activity import activity_record
 from portal.services.notifications import notification_enqueue
+from portal.validators import model_field_errors
 
 from ._common import (
     _is_member,
@@ -118,6 +119,9 @@ def proposal_withdraw(*, proposal: Proposal, by, reason: str) -> Proposal:
         raise ValidationError(
             {"reason": "Say briefly why you withdraw the proposal (the programme office reads it)."}
         )
+    too_long = model_field_errors(Proposal, {"withdrawal_reason": reason})
+    if too_long:
+        raise ValidationError({"reason": too_long["withdrawal_reason"]})
     _check_transition(proposal, "withdraw")
     from_state = proposal.status
     proposal.status = ProposalStatus.WITHDRAWN

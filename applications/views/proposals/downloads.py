@@ -8,13 +8,17 @@ from django.views.decorators.http import require_GET
 
 from applications.models import Attachment, PdfStatus, Proposal, TeamMember
 from portal.services.activity import activity_record
+from portal.validators import safe_pdf_filename
 
 from .access import applicant_login_required, visible_proposal
 
 
 def _stream(request, *, proposal: Proposal, document, stored_file, filename: str, kind: str):
     """Stream a private file after the permission check; anyone else gets a 404. Every download
-    is written to the activity log (proposal documents are confidential, CVs personal)."""
+    is written to the activity log (proposal documents are confidential, CVs personal). The name
+    it is saved under ends in .pdf and has no bidirectional controls, which could make
+    "invoice\u202efdp.exe" look like "invoiceexe.pdf"."""
+    filename = safe_pdf_filename(filename)
     if not request.user.has_perm("applications.view_attachment", document):
         raise Http404("No such document.")
     if not stored_file or not stored_file.storage.exists(stored_file.name):

@@ -48,6 +48,7 @@ class SaveOutcome:
     conflict: ProposalConflict | None = None
     saved_at: str = ""
     failed_fields: list[str] = field(default_factory=list)
+    version_refused: bool = False  # the page sent no usable version: nothing was saved
 
 
 # Each section page gets an editor token (a hidden input), and every version a page saves is
@@ -75,15 +76,31 @@ def _only_this_page_saved_since(proposal: Proposal, editor: str, conflict) -> bo
     return len(keys) > 0 and all(remembered.get(key) == editor for key in keys)
 
 
+BAD_VERSION_MESSAGE = (
+    "Not saved: the page did not say which version of the proposal it shows. Copy your text, "
+    "reload the page and paste it again."
+)
+
+
+def _posted_version(request) -> int | None:
+    """The proposal version the page was loaded at; None when it is missing or not a positive
+    whole number. Such a save is refused: saving it anyway would skip the check that keeps a
+    teammate's newer edit from being overwritten."""
+    raw = request.POST.get("version", "")
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 10 or int(raw) < 1:
+        return None
+    return int(raw)
+
+
 def _save_section(request, proposal: Proposal, form) -> SaveOutcome:
     """Save what passed the form's checks; fields the service refuses keep their error and the
     others are saved anyway, so one bad value never holds back a whole section."""
     form.is_valid()
     data = form.section_data()
-    try:
-        expected_version = int(request.POST.get("version", ""))
-    except ValueError:
-        expected_version = proposal.version
+    expected_version = _posted_version(request)
+    if expected_version is None:
+        form.add_error(None, BAD_VERSION_MESSAGE)
+        return SaveOutcome(proposal=proposal, failed_fields=list(form.errors), version_refused=True)
     editor = posted_editor_token(request)
     outcome = SaveOutcome(proposal=proposal)
     attempts = 0
@@ -150,6 +167,8 @@ def proposal_section(request, pk: int, section: str):
         return _render_section_page(
             request, outcome.proposal, spec, form=form, conflict=outcome.conflict, status=409
         )
+    if outcome.version_refused:
+        return _render_section_page(request, outcome.proposal, spec, form=form, status=400)
     if form.errors:
         messages.error(
             request,
@@ -207,5 +226,5 @@ def proposal_autosave(request, pk: int, section: str):
             "section_key": section,
             "oob": True,
         },
-        status=409 if state == "conflict" else 200,
+        status=409 if state == "conflict" else 400 if outcome.version_refused else 200,
     )
