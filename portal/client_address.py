@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 
 from allauth.account.adapter import get_adapter
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.http import HttpRequest
 from rest_framework import throttling
 
@@ -37,11 +37,21 @@ class ProxyAwareClientAddress:
             return request.META["REMOTE_ADDR"]
 
 
-class AnonRateThrottle(throttling.AnonRateThrottle):
+class ClientAddressIdent:
+    """Throttle mixin: key on the address login limits use. A request whose address cannot be
+    told (no REMOTE_ADDR, e.g. a WSGI server on a Unix socket) is throttled on DRF's own guess
+    rather than refused: a throttle limits callers, it does not authorise them."""
+
     def get_ident(self, request) -> str:
-        return client_address(request)
+        try:
+            return client_address(request)
+        except PermissionDenied:
+            return super().get_ident(request)
 
 
-class UserRateThrottle(throttling.UserRateThrottle):
-    def get_ident(self, request) -> str:
-        return client_address(request)
+class AnonRateThrottle(ClientAddressIdent, throttling.AnonRateThrottle):
+    pass
+
+
+class UserRateThrottle(ClientAddressIdent, throttling.UserRateThrottle):
+    pass

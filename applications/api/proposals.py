@@ -291,8 +291,9 @@ CONFLICT_RESPONSE = OpenApiResponse(
         {
             "detail": serializers.CharField(),
             "current_version": serializers.IntegerField(required=False),
-            "changed_by": serializers.CharField(required=False),
-            "changed_at": serializers.DateTimeField(required=False),
+            # Null when the change was made by no known person (e.g. before edits were recorded).
+            "changed_by": serializers.CharField(required=False, allow_null=True),
+            "changed_at": serializers.DateTimeField(required=False, allow_null=True),
         },
     ),
     description="It changed since `version`; reload it and apply the edit again.",

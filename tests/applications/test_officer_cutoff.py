@@ -376,7 +376,7 @@ def test_the_migration_computes_the_figures_of_existing_cut_offs(cutoff_setup):
     from django.apps import apps
 
     migration = importlib.import_module(
-        "applications.migrations.0005_cutoff_kept_figures_and_list_indexes"
+        "applications.migrations.0007_cutoff_kept_figures_and_list_indexes"
     )
     cutoff, mn5, lumi = cutoff_setup
     _submitted(cutoff, requests=[(mn5, 30_000), (lumi, 20_000)])

@@ -113,6 +113,15 @@ def test_api_throttles_key_on_the_same_client_address(rate_limits, monkeypatch):
     assert api.get("/api/v1/calls/", **_through_proxy(CLIENT_B)).status_code == 200
 
 
+@pytest.mark.django_db
+def test_an_api_request_without_a_client_address_is_throttled_not_refused(rate_limits):
+    """A WSGI server on a Unix socket passes no REMOTE_ADDR: the API still answers (the schema
+    too, which schemathesis and the docs page read)."""
+    api = APIClient(REMOTE_ADDR="")
+    assert api.get("/api/v1/calls/").status_code == 200
+    assert api.get("/api/schema/").status_code == 200
+
+
 @pytest.mark.django_db(transaction=True)
 def test_twenty_correct_logins_at_once_from_one_address_all_succeed(
     require_postgresql, rate_limits, settings
