@@ -26,6 +26,8 @@ rules.add_perm("applications.manage_calls", officer_runs_calls)
 rules.add_perm("applications.change_call", officer_runs_calls)
 rules.add_perm("applications.view_call", call_is_published | officer_runs_calls)
 rules.add_perm("applications.view_cutoff_submissions", officer_runs_calls)
+# A cut-off's decision mails, held until an officer has read (and perhaps edited) and released them.
+rules.add_perm("applications.review_decision_mails", officer_runs_calls)
 
 
 # --- Proposals --------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import rules
 
 from portal.models import Invitation, Membership, Organisation
+from portal.roles import is_programme_officer
 
 
 def membership_role(user, organisation: Organisation) -> str | None:
@@ -59,6 +60,11 @@ def is_authenticated(user) -> bool:
 
 
 @rules.predicate
+def runs_the_programme(user) -> bool:
+    return is_programme_officer(user)
+
+
+@rules.predicate
 def is_site_administrator(user) -> bool:
     """Site administrators run the installation (the Django admin's staff flag): they can mend
     what makes background work fail (mail server, addresses, PDF rendering) and re-queue it."""
@@ -77,3 +83,5 @@ rules.add_perm("portal.change_member_role", is_owner_of_membership_organisation)
 rules.add_perm("portal.remove_member", is_owner_of_membership_organisation | is_own_membership)
 # The failed-work page: background work given up after its last attempt, and its re-queue.
 rules.add_perm("portal.manage_failed_work", is_site_administrator)
+# Mails held for review before they go (decisions): the programme office reads, edits, releases.
+rules.add_perm("portal.review_held_notifications", runs_the_programme)

@@ -55,9 +55,15 @@ def invitations_pending_for(*, user: User) -> QuerySet[Invitation]:
     )
 
 
+# A held mail is not the recipient's yet (a decision under review), nor one discarded unsent.
+UNSENT_DRAFTS = (Notification.Status.HELD, Notification.Status.DISCARDED)
+
+
 def notifications_for(*, user: User) -> QuerySet[Notification]:
-    return Notification.objects.filter(recipient=user, show_in_portal=True).order_by(
-        "-created_at", "-id"
+    return (
+        Notification.objects.filter(recipient=user, show_in_portal=True)
+        .exclude(status__in=UNSENT_DRAFTS)
+        .order_by("-created_at", "-id")
     )
 
 

@@ -211,6 +211,7 @@ def normalise_registration_number(value: str, country: str) -> str:
 LONG_TEXT_MAX_CHARS = 20_000  # a narrative section of a proposal, a call's description
 MEDIUM_TEXT_MAX_CHARS = 10_000  # a request's justification
 SHORT_TEXT_MAX_CHARS = 5_000  # a reason, a criterion's description
+MAIL_TEXT_MAX_CHARS = 50_000  # an email's text (a decision with every assessment's comments)
 
 NUL = "\x00"
 NUL_MESSAGE = "Remove the NUL character (\\u0000); it cannot be stored."

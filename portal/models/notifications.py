@@ -1,5 +1,8 @@
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
+
+from portal.validators import MAIL_TEXT_MAX_CHARS, text_validators
 
 
 class Notification(models.Model):
@@ -8,6 +11,11 @@ class Notification(models.Model):
     The idempotency key makes enqueueing and delivery safe to repeat: a key is sent at most once.
     A row's life: queued -> sending -> sent, or -> failed (retried while `next_attempt_at` is set;
     a failed row without it was given up and needs a person to look at it and re-queue it).
+    A mail someone must read before it goes (a decision) starts held instead: it is never swept
+    or delivered until released (-> queued), and may be edited meanwhile; a held mail that a
+    later one replaces is discarded and never sent. Held mails carry a batch label ("cutoff:12")
+    that the app which held them chooses, so the core can list and release them without knowing
+    what a cut-off is.
     The database, not the broker, holds the schedule: `next_attempt_at` says when the sweeper may
     hand the row to a worker again, so a message lost with the broker only delays the row.
     """
@@ -17,6 +25,8 @@ class Notification(models.Model):
         SENDING = "sending", "Sending"
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
+        HELD = "held", "Held for review"
+        DISCARDED = "discarded", "Discarded"
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -29,7 +39,9 @@ class Notification(models.Model):
     template = models.CharField(max_length=120, help_text="Template name the message came from.")
     context = models.JSONField(default=dict, blank=True)
     subject = models.CharField(max_length=255)
-    body_text = models.TextField()
+    body_text = models.TextField(
+        max_length=MAIL_TEXT_MAX_CHARS, validators=text_validators(MAIL_TEXT_MAX_CHARS)
+    )
     body_html = models.TextField(blank=True)
     # Files to attach, as [{"path": <default storage path>, "filename": ..., "mimetype": ...}].
     attachments = models.JSONField(default=list, blank=True)
@@ -51,10 +63,32 @@ class Notification(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
+    # Held mails: the batch they are reviewed and released in, set by the app that held them
+    # ("cutoff:12"), and what each is about, for the reviewer (a proposal's reference).
+    batch = models.CharField(max_length=64, blank=True)
+    about = models.CharField(max_length=80, blank=True)
+    # Edits of a held mail: a counter against lost updates between two reviewers, and the last.
+    revision = models.PositiveIntegerField(default=0)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    released_at = models.DateTimeField(null=True, blank=True)
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["recipient", "status"])]
+        indexes = [
+            models.Index(fields=["recipient", "status"]),
+            # The review page lists a batch's held mails; most rows have no batch.
+            models.Index(
+                fields=["batch", "status", "id"],
+                name="notification_batch_status",
+                condition=~Q(batch=""),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.subject} -> {self.to_email} ({self.status})"

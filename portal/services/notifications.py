@@ -16,16 +16,20 @@ and the status write is recognisable as the same message.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parseaddr
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
@@ -35,7 +39,9 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from portal.models import Notification
+from portal.models import Activity, Notification
+from portal.services.activity import activity_record
+from portal.validators import NUL, NUL_MESSAGE, model_field_errors
 
 logger = logging.getLogger(__name__)
 
@@ -87,6 +93,8 @@ def notification_enqueue(
     attachments: list[dict[str, str]] | None = None,
     rendered: tuple[str, str, str] | None = None,
     show_in_portal: bool = True,
+    held_in_batch: str = "",
+    about: str = "",
 ) -> Notification:
     """Queue one email. Safe to call twice with the same key: the second call returns the first row.
 
@@ -94,11 +102,13 @@ def notification_enqueue(
     already rendered the message (allauth's mails) pass subject, text and HTML directly.
     `attachments` are files in the default storage: [{"path", "filename", "mimetype"}].
     Delivery is scheduled on commit, so a rolled-back transaction sends nothing.
+    With `held_in_batch` the mail is held instead (see `notification_hold`).
     """
     existing = Notification.objects.filter(idempotency_key=idempotency_key).first()
     if existing is not None:
         return existing
     subject, text, html = rendered or _render(template, context)
+    held = bool(held_in_batch)
     try:
         with transaction.atomic():
             notification = Notification.objects.create(
@@ -112,14 +122,21 @@ def notification_enqueue(
                 attachments=attachments or [],
                 idempotency_key=idempotency_key,
                 show_in_portal=show_in_portal,
-                # If the task is never published or lost, the sweeper picks the row up from here.
-                next_attempt_at=timezone.now()
+                status=Notification.Status.HELD if held else Notification.Status.QUEUED,
+                batch=held_in_batch[:64],
+                about=about[:80],
+                # If the task is never published or lost, the sweeper picks the row up from here;
+                # a held row has no schedule until it is released.
+                next_attempt_at=None
+                if held
+                else timezone.now()
                 + timedelta(seconds=settings.NOTIFICATION_REQUEUE_AFTER_SECONDS),
             )
     except IntegrityError:
         # Another process queued the same key between our check and insert.
         return Notification.objects.get(idempotency_key=idempotency_key)
-    transaction.on_commit(lambda: schedule_delivery(notification_id=notification.pk))
+    if not held:
+        transaction.on_commit(lambda: schedule_delivery(notification_id=notification.pk))
     return notification
 
 
@@ -350,3 +367,266 @@ def notifications_sweep(*, now: datetime | None = None) -> SweepResult:
     for pk in due:
         schedule_delivery(notification_id=pk)
     return SweepResult(scheduled=len(due), interrupted=interrupted, given_up=given_up)
+
+
+# --- Held mails ---------------------------------------------------------------------------------
+# Some mails are read by a person before they go (decisions): the app that writes them holds them
+# in a batch of its choosing (the applications app: one per cut-off), a reviewer may edit them,
+# and releasing them queues them like any other mail. A release claims the rows under row locks
+# with a conditional UPDATE (held -> queued), so of two reviewers releasing the same batch at the
+# same moment each mail is released by one; delivery's own claim then sends each key at most once.
+
+REVIEW_HELD_PERMISSION = "portal.review_held_notifications"
+EDITED_HTML_TEMPLATE = "notifications/edited_body.html"
+SUBJECT_MAX_CHARS = Notification._meta.get_field("subject").max_length
+
+
+def notification_hold(
+    *,
+    batch: str,
+    to_email: str,
+    template: str,
+    context: dict[str, Any],
+    idempotency_key: str,
+    recipient=None,
+    about: str = "",
+    attachments: list[dict[str, str]] | None = None,
+) -> Notification:
+    """Write one email as a held draft in `batch` ("cutoff:12"): never swept nor delivered until
+    `notifications_release` releases it. `about` names what it concerns for the reviewer (a
+    proposal's reference). Safe to call twice with the same key, like `notification_enqueue`."""
+    if not batch or len(batch) > Notification._meta.get_field("batch").max_length:
+        raise ValueError(f"A held mail needs a batch label of 1 to 64 characters, not {batch!r}.")
+    return notification_enqueue(
+        to_email=to_email,
+        template=template,
+        context=context,
+        idempotency_key=idempotency_key,
+        recipient=recipient,
+        attachments=attachments,
+        held_in_batch=batch,
+        about=about,
+    )
+
+
+def _require_reviewer(by, notification: Notification | None = None) -> None:
+    if by is None or not by.has_perm(REVIEW_HELD_PERMISSION, notification):
+        raise PermissionDenied("Only the programme office reviews held mails.")
+
+
+def _when(value: datetime, viewer) -> str:
+    """10:00 in the viewer's time zone, zone named: "3 Dec 2026, 10:00 CET"."""
+    tz_name = getattr(viewer, "timezone", None) or settings.TIME_ZONE
+    local = value.astimezone(ZoneInfo(tz_name))
+    return f"{local.day} {local:%b %Y}, {local:%H:%M} {local.tzname()}"
+
+
+def _not_held_error(row: Notification, viewer) -> ValidationError:
+    if row.status == Notification.Status.DISCARDED:
+        return ValidationError(
+            "This mail was replaced by a later one and will not be sent; it can no longer be "
+            "edited.",
+            code="not_held",
+        )
+    who = row.released_by.display_name if row.released_by else "Someone"
+    when = _when(row.released_at, viewer) if row.released_at else "earlier"
+    return ValidationError(
+        "%(who)s released this mail on %(when)s; it can no longer be edited.",
+        code="not_held",
+        params={"who": who, "when": when},
+    )
+
+
+def held_mail_html(body_text: str) -> str:
+    """The HTML part of an edited mail, made from its text: paragraphs, line breaks and links.
+
+    The reviewer edits the text only. Rebuilding the HTML from it keeps the two parts saying the
+    same thing (a mail client shows one or the other) and puts nobody's markup into a mail."""
+    return render_to_string(EDITED_HTML_TEMPLATE, {"text": body_text})
+
+
+def notification_edit_held(
+    *,
+    notification: Notification,
+    subject: str,
+    body_text: str,
+    by,
+    revision: int | None = None,
+) -> Notification:
+    """Change the subject and text of a held mail; its HTML part is rebuilt from the text.
+
+    `revision` is the one the reviewer started from: if someone saved a change since, nothing is
+    saved and the error says who and when (pass None to skip the check). Refused once released.
+    """
+    _require_reviewer(by, notification)
+    subject = " ".join((subject or "").split())  # one header line, whatever was typed
+    body_text = (body_text or "").replace("\r\n", "\n").replace("\r", "\n")
+    errors: dict[str, list[str]] = {}
+    if not subject:
+        errors["subject"] = ["Enter a subject."]
+    elif len(subject) > SUBJECT_MAX_CHARS:
+        errors["subject"] = [
+            f"The subject is {len(subject):,} characters long; at most {SUBJECT_MAX_CHARS} are "
+            "allowed."
+        ]
+    if not body_text.strip():
+        errors["body_text"] = ["Enter the text of the mail."]
+    else:
+        errors.update(model_field_errors(Notification, {"body_text": body_text}))
+    for field, value in (("subject", subject), ("body_text", body_text)):
+        if NUL in value:
+            errors.setdefault(field, []).append(NUL_MESSAGE)
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        row = (
+            Notification.objects.select_for_update()
+            .select_related("edited_by", "released_by")
+            .get(pk=notification.pk)
+        )
+        if row.status != Notification.Status.HELD:
+            raise _not_held_error(row, by)
+        if revision is not None and int(revision) != row.revision:
+            who = row.edited_by.display_name if row.edited_by else "Someone"
+            if row.edited_by_id == by.pk:
+                who = "You (in another tab or window)"
+            raise ValidationError(
+                "Your changes were not saved: %(who)s saved this mail on %(when)s, after you "
+                "opened it. Your text is kept below; compare it with the saved one and save "
+                "again to replace it.",
+                code="conflict",
+                params={"who": who, "when": _when(row.edited_at, by) if row.edited_at else "—"},
+            )
+        before_subject, before_text = row.subject, row.body_text
+        now = timezone.now()
+        row.subject = subject
+        row.body_text = body_text
+        row.body_html = held_mail_html(body_text)
+        row.revision += 1
+        row.edited_at = now
+        row.edited_by = by
+        row.save(
+            update_fields=[
+                "subject",
+                "body_text",
+                "body_html",
+                "revision",
+                "edited_at",
+                "edited_by",
+            ]
+        )
+        activity_record(
+            actor=by,
+            verb="notification.edit",
+            target=row,
+            data={
+                "batch": row.batch,
+                "about": row.about,
+                "to": row.to_email,
+                "revision": row.revision,
+                "subject_before": before_subject if before_subject != subject else "",
+                "text_changes": _text_changes(before_text, body_text),
+            },
+        )
+    return row
+
+
+def _text_changes(before: str, after: str, *, limit: int = 4000) -> str:
+    """What an edit changed, as a unified diff for the audit log (cut to `limit` characters)."""
+    diff = "\n".join(
+        difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=1)
+    )
+    return diff if len(diff) <= limit else diff[:limit] + "\n[…]"
+
+
+@dataclass(frozen=True)
+class ReleaseResult:
+    released: int  # by this call
+    already: int  # asked for, but released (or replaced) by someone else meanwhile
+
+
+def notifications_release(
+    *,
+    by,
+    notifications: Iterable[Notification | int] | None = None,
+    batch: str = "",
+    up_to_id: int | None = None,
+) -> ReleaseResult:
+    """Release held mails: the given ones, or every mail held in `batch` (with `up_to_id`, those
+    up to that id: the ones the reviewer saw when confirming). They are queued for delivery when
+    the transaction commits and go out as they stand, edits included.
+
+    Each mail is released once: the rows are locked and moved held -> queued by one conditional
+    UPDATE, so a reviewer releasing the same batch at the same moment finds nothing left.
+    """
+    if (notifications is None) == (not batch):
+        raise ValueError("Release either the given notifications or a batch.")
+    _require_reviewer(by)
+    held = Notification.objects.filter(status=Notification.Status.HELD)
+    if notifications is not None:
+        ids = {getattr(n, "pk", n) for n in notifications}
+        wanted = len(ids)
+        held = held.filter(pk__in=ids)
+    else:
+        held = held.filter(batch=batch)
+        if up_to_id is not None:
+            held = held.filter(pk__lte=up_to_id)
+        wanted = None
+    now = timezone.now()
+    with transaction.atomic():
+        # Locked in id order, so two releases of overlapping sets cannot deadlock.
+        rows = list(held.select_for_update().order_by("pk").only("pk", "subject", "batch", "about"))
+        ids = [row.pk for row in rows]
+        released = Notification.objects.filter(pk__in=ids, status=Notification.Status.HELD).update(
+            status=Notification.Status.QUEUED,
+            released_at=now,
+            released_by=by,
+            next_attempt_at=now + timedelta(seconds=settings.NOTIFICATION_REQUEUE_AFTER_SECONDS),
+        )
+        content_type = ContentType.objects.get_for_model(Notification)
+        Activity.objects.bulk_create(
+            Activity(
+                actor=by,
+                verb="notification.release",
+                content_type=content_type,
+                object_id=str(row.pk),
+                object_repr=str(row.subject)[:255],
+                from_state=Notification.Status.HELD,
+                to_state=Notification.Status.QUEUED,
+                data={"batch": row.batch, "about": row.about},
+            )
+            for row in rows
+        )
+
+        def schedule() -> None:
+            for pk in ids:
+                schedule_delivery(notification_id=pk)
+
+        transaction.on_commit(schedule)
+    already = (wanted - released) if wanted is not None else 0
+    return ReleaseResult(released=released, already=already)
+
+
+def notifications_discard_held(*, batch: str, idempotency_key_prefix: str, by=None) -> int:
+    """Discard the mails still held in `batch` whose key starts with the prefix: a later mail
+    replaces them (a proposal's new decision replaces the one not yet released). Never sent."""
+    held = Notification.objects.filter(
+        status=Notification.Status.HELD,
+        batch=batch,
+        idempotency_key__startswith=idempotency_key_prefix,
+    )
+    with transaction.atomic():
+        rows = list(held.select_for_update().order_by("pk").only("pk", "subject", "batch", "about"))
+        discarded = Notification.objects.filter(
+            pk__in=[row.pk for row in rows], status=Notification.Status.HELD
+        ).update(status=Notification.Status.DISCARDED, next_attempt_at=None)
+        for row in rows:
+            activity_record(
+                actor=by,
+                verb="notification.discard",
+                target=row,
+                from_state=Notification.Status.HELD,
+                to_state=Notification.Status.DISCARDED,
+                data={"batch": row.batch, "about": row.about, "reason": "replaced"},
+            )
+    return discarded

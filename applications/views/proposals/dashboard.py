@@ -14,8 +14,8 @@ from applications.models import Call, ProposalStatus
 from applications.selectors.proposals import applicant_dashboard, proposals_visible_to
 from applications.services import proposals as proposal_services
 from applications.views.service_errors import form_add_service_errors
-from portal.models import Notification, Organisation
-from portal.selectors import invitations_if_no_organisation
+from portal.models import Organisation
+from portal.selectors import invitations_if_no_organisation, notifications_for
 
 from .access import applicant_login_required
 from .pages import section_url, upcoming_phases
@@ -28,11 +28,7 @@ def dashboard(request):
     for group in data.groups:
         for entry in group.entries:
             entry.upcoming = upcoming_phases(entry.proposal)
-    notifications = list(
-        Notification.objects.filter(recipient=request.user, show_in_portal=True).order_by(
-            "-created_at", "-id"
-        )[:5]
-    )
+    notifications = list(notifications_for(user=request.user)[:5])
     return render(
         request,
         "applications/dashboard.html",
