@@ -14,7 +14,6 @@ from csp import constants as csp_constants
 from csp.decorators import csp
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
@@ -26,6 +25,7 @@ from applications.models import CutOff
 from applications.selectors import calls as call_selectors
 from applications.selectors import decision_mails as selectors
 from applications.services.decision_mails import cutoff_mail_batch
+from applications.views.pagination import CountedPaginator
 from applications.views.service_errors import form_add_service_errors
 from portal.auth import login_required
 from portal.models import Notification
@@ -66,9 +66,9 @@ def _list_url(cutoff: CutOff) -> str:
 def cutoff_mails(request, pk: int):
     cutoff = _cutoff(request, pk)
     total = selectors.cutoff_mails_held_count(cutoff=cutoff)
-    page = Paginator(selectors.cutoff_mails_held(cutoff=cutoff), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = CountedPaginator(
+        selectors.cutoff_mails_held(cutoff=cutoff), PAGE_SIZE, count=total
+    ).get_page(request.GET.get("page"))
     return render(
         request,
         "applications/calls/officer_cutoff_mails.html",

@@ -480,7 +480,7 @@ def notification_edit_held(
         raise ValidationError(errors)
     with transaction.atomic():
         row = (
-            Notification.objects.select_for_update()
+            Notification.objects.select_for_update(of=("self",))
             .select_related("edited_by", "released_by")
             .get(pk=notification.pk)
         )
