@@ -13,7 +13,7 @@ class HeldMailForm(forms.Form):
         help_text="One line; what the recipients see in their inbox.",
     )
     body_text = forms.CharField(
-        label="Text",
+        label="Text of the mail",
         max_length=Notification._meta.get_field("body_text").max_length,
         strip=False,
         widget=forms.Textarea(attrs={"rows": 18, "class": "font-monospace"}),

@@ -123,6 +123,7 @@ def test_officer_and_centre_pages_have_the_policy(client, officer):
     urls = [
         reverse("applications:officer_call_setup", kwargs={"pk": cutoff.call.pk}),
         reverse("applications:officer_cutoff", kwargs={"pk": cutoff.pk}),
+        reverse("applications:officer_cutoff_mails", kwargs={"pk": cutoff.pk}),
         reverse("allocations:centre_detail", kwargs={"pk": offered.partition.centre.pk}),
     ]
     for url in urls:

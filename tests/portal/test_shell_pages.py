@@ -55,6 +55,8 @@ NOT_PAGES = {
 }
 # htmx endpoints whose GET answers a piece of a page, swapped into the page that asked.
 FRAGMENTS = {"applications:proposal_estimate"}
+# Documents shown inside a sandboxed frame of a page (a held mail's HTML version), not pages.
+FRAMED_DOCUMENTS = {"applications:officer_cutoff_mail_preview"}
 
 
 def _named_routes(patterns=None, namespace=""):
@@ -89,6 +91,17 @@ def _world():
     partition = PartitionFactory(centre=centre)
     offered = CallPartitionFactory(call=call, partition=partition)
     assessor = CentreMembershipFactory(centre=centre)
+    held_mail = Notification.objects.create(
+        recipient=applicant,
+        to_email=applicant.email,
+        template="test",
+        subject="Decision on your proposal",
+        body_text="Held for review.",
+        body_html="<p>Held for review.</p>",
+        status=Notification.Status.HELD,
+        batch=f"cutoff:{cutoff.pk}",
+        idempotency_key=f"shell-held-{uuid.uuid4()}",
+    )
     admin = UserFactory(is_staff=True, is_superuser=True)
     give_totp(admin)
     people = {
@@ -118,6 +131,10 @@ def _world():
         "applications:proposal_create": {"slug": call.slug},
         "applications:officer_cutoff": {"pk": cutoff.pk},
         "applications:officer_cutoff_delete": {"pk": cutoff.pk},
+        "applications:officer_cutoff_mails": {"pk": cutoff.pk},
+        "applications:officer_cutoff_mails_release": {"pk": cutoff.pk},
+        "applications:officer_cutoff_mail": {"pk": cutoff.pk, "mail_pk": held_mail.pk},
+        "applications:officer_cutoff_mail_preview": {"pk": cutoff.pk, "mail_pk": held_mail.pk},
         "applications:officer_partition_edit": {"pk": offered.pk},
         "applications:officer_partition_remove": {"pk": offered.pk},
         "applications:officer_criterion_edit": {"pk": criterion.pk},
@@ -213,6 +230,9 @@ def test_every_page_shows_the_roles_menu_and_the_unread_badge(client, role):
         is_html = response.get("Content-Type", "").startswith("text/html")
         if name in FRAGMENTS and response.status_code == 200:
             assert "<html" not in response.content.decode(), name
+            continue
+        if name in FRAMED_DOCUMENTS and response.status_code == 200:
+            assert "sandbox" in response["Content-Security-Policy"], name
             continue
         if response.status_code == 405 or (name in NOT_PAGES and not is_html):
             assert response.status_code in (200, 405), (name, response.status_code)
