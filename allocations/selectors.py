@@ -40,9 +40,11 @@ def partition_get(*, centre_pk: int, pk: int) -> Partition:
     return Partition.objects.select_related("centre").get(centre_id=centre_pk, pk=pk)
 
 
-def capacity_pools_of(*, centre: Centre) -> QuerySet[CapacityPool]:
+def capacity_pools_of(*, centre: Centre | None = None, centres=()) -> QuerySet[CapacityPool]:
+    """The pools on the partitions of `centre` (or of each of `centres`)."""
+    ids = [centre.pk] if centre is not None else [c.pk for c in centres]
     return (
-        CapacityPool.objects.filter(partition__centre=centre)
+        CapacityPool.objects.filter(partition__centre_id__in=ids)
         .select_related("partition__centre")
         # Partition first: within a cut-off, and among the other pools, the centre page lists
         # the pools by partition.
@@ -247,12 +249,31 @@ class CentreCapacity:
 
 def centre_capacity(*, centre: Centre, now: datetime | None = None) -> CentreCapacity:
     """The centre's capacity pools grouped by call and cut-off, each with the hours requested
-    from it and the hours it holds. One query for the pools, one for what they hold, plus a
-    fixed number per demand provider, however many pools, cut-offs and requests there are."""
+    from it and the hours it holds (see centres_capacity)."""
+    return centres_capacity(centres=[centre], now=now)[0][1]
+
+
+def centres_capacity(
+    *, centres, now: datetime | None = None
+) -> list[tuple[Centre, CentreCapacity]]:
+    """Each of `centres` with its capacity pools grouped by call and cut-off, each pool with the
+    hours requested from it and the hours it holds. One query for the pools, one for what they
+    hold, plus a fixed number per demand provider, however many centres, pools, cut-offs and
+    requests there are."""
     now = now or timezone.now()
-    pools = list(capacity_pools_of(centre=centre))
+    centres = list(centres)
+    pools = list(capacity_pools_of(centres=centres))
     demands = pool_demands([pool.pk for pool in pools])
     figures = pool_figures(pools)
+    by_centre: dict[int, list[CapacityPool]] = {centre.pk: [] for centre in centres}
+    for pool in pools:
+        by_centre[pool.partition.centre_id].append(pool)
+    return [
+        (centre, _capacity_of(by_centre[centre.pk], demands, figures, now)) for centre in centres
+    ]
+
+
+def _capacity_of(pools, demands, figures, now) -> CentreCapacity:
     calls: dict[str, CallCapacity] = {}
     cutoffs: dict[tuple[str, datetime], CutOffCapacity] = {}
     other: list[PoolLine] = []
