@@ -10,6 +10,7 @@ from allocations.models import Allocation, CapacityPool, Centre
 from portal.models import Activity, Organisation
 
 
+@pytest.mark.postgres
 @pytest.mark.django_db
 def test_the_reservations_figure_is_measured_and_leaves_nothing(require_postgresql):
     out = StringIO()
