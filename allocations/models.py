@@ -181,6 +181,25 @@ class CapacityPool(models.Model):
     def __str__(self) -> str:
         return f"{self.label}: {self.hours} {self.partition.unit_label}"
 
+    def clean(self) -> None:
+        # The site admin's form asks this too: a pool is never made smaller than what it holds.
+        if self.pk is not None and self.hours is not None:
+            held = self.held_hours()
+            if self.hours < held:
+                raise ValidationError(
+                    {
+                        "hours": f"{units.hours_text(held, self.partition.unit)} are held in "
+                        "this pool: it cannot have fewer hours."
+                    }
+                )
+
+    def held_hours(self) -> Decimal:
+        """Hours the pool holds for its allocations (all but released ones)."""
+        held = self.allocations.exclude(status=Allocation.Status.RELEASED).aggregate(
+            held=models.Sum("hours")
+        )["held"]
+        return held or Decimal(0)
+
 
 class Allocation(models.Model):
     """Hours of a capacity pool held for an organisation, under the reference of whatever decided

@@ -63,3 +63,4 @@ rules.add_perm("allocations.view_capacitypool", is_centre_staff_of | is_programm
 # Holding hours of a pool follows a decision, which only the programme office takes; the service
 # that records the decision checks who may take it, this checks who may hold hours at all.
 rules.add_perm("allocations.reserve_capacitypool", is_programme_officer)
+rules.add_perm("allocations.change_capacitypool", is_programme_officer)

@@ -14,7 +14,6 @@ from portal import roles
 
 from .models import Allocation, CapacityPool, Centre, CentreMembership, Partition
 from .pool_demand import PoolDemand, pool_demands
-from .states import HOLDING
 
 Status = Allocation.Status
 
@@ -127,10 +126,7 @@ def pool_figures(pools) -> dict[int, PoolFigures]:
 def pool_held_hours(*, pool_id: int) -> Decimal:
     """Hours the pool holds for its allocations (the reservation service asks this with the pool
     row locked, so the answer stays true until it commits)."""
-    held = Allocation.objects.filter(pool_id=pool_id, status__in=list(HOLDING)).aggregate(
-        held=Sum("hours")
-    )["held"]
-    return held or _ZERO
+    return CapacityPool(pk=pool_id).held_hours()
 
 
 def allocation_by_reference(*, reference: str) -> Allocation | None:

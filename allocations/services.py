@@ -22,6 +22,7 @@ __all__ = [
     "PARTITION_EDITABLE_FIELDS",
     "catalogue_seed",
     "partition_update",
+    "pool_hours_set",
     "pool_reserve",
     "reservation_change_hours",
     "reservation_release",
@@ -322,3 +323,41 @@ def reservation_change_hours(*, reference: str, hours, by, reason: str = "") -> 
             {"hours_before": str(before), **({"reason": reason.strip()} if reason else {})},
         )
         return allocation
+
+
+def pool_hours_set(*, pool: CapacityPool, hours, by) -> CapacityPool:
+    """Give a pool another number of hours. Under the pool's lock, like a reservation: a pool is
+    never made smaller than the hours it holds. Returns the pool (unchanged if `hours` is what it
+    has)."""
+    if by is not None and not rules.has_perm("allocations.change_capacitypool", by, pool):
+        raise PermissionDenied("Only the programme office can change a pool's hours.")
+    try:
+        hours = units.round_hours(hours)
+    except ValueError:
+        raise ValidationError({"hours": f"Hours must be a number, not {hours!r}."}) from None
+    if hours < 0:
+        raise ValidationError({"hours": "Pool hours must be zero or more."})
+    with transaction.atomic():
+        locked = _pool_locked(pool.pk)
+        if locked.hours == hours:
+            return locked
+        held = pool_held_hours(pool_id=locked.pk)
+        if hours < held:
+            raise ValidationError(
+                "%(held)s are held in %(pool)s: it cannot have fewer hours.",
+                code="below_held",
+                params={
+                    "held": units.hours_text(held, locked.partition.unit),
+                    "pool": locked.label,
+                },
+            )
+        before = locked.hours
+        locked.hours = hours
+        locked.save(update_fields=["hours"])
+        activity_record(
+            actor=by,
+            verb="pool.change_hours",
+            target=locked,
+            data={"hours_before": str(before), "hours": str(hours)},
+        )
+        return locked

@@ -238,3 +238,24 @@ def test_twenty_parallel_reservations_never_over_reserve_the_pool(require_postgr
     assert shown.reserved == Decimal(70_000) and shown.free == 0
     assert Activity.objects.filter(verb="allocation.reserve").count() == 7
     assert connection.vendor == "postgresql"
+
+
+def test_a_pool_is_never_made_smaller_than_what_it_holds(pool, officer):
+    from allocations.services import pool_hours_set
+
+    reserve(pool, 50_000, "AWD-1", officer)
+    reserve(pool, 10_000, "AWD-2", officer)
+    reservation_release(reference="AWD-2", by=officer, reason="Declined.")
+    with pytest.raises(ValidationError) as refused:
+        pool_hours_set(pool=pool, hours=Decimal("49999.99"), by=officer)
+    assert refused.value.messages == [
+        "50,000 GPU-hours are held in Spring cut-off: it cannot have fewer hours."
+    ]
+    with pytest.raises(PermissionDenied):
+        pool_hours_set(pool=pool, hours=Decimal(90_000), by=UserFactory(is_superuser=True))
+    pool.refresh_from_db()
+    assert pool.hours == Decimal(70_000)
+    pool = pool_hours_set(pool=pool, hours=Decimal(50_000), by=officer)
+    assert pool.hours == Decimal(50_000) and figures(pool).free == 0
+    entry = Activity.objects.get(verb="pool.change_hours")
+    assert entry.data == {"hours_before": "70000.00", "hours": "50000.00"}
