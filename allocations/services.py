@@ -235,6 +235,7 @@ def pool_reserve(
                 )
             _check_room(locked, hours)
             existing.hours = hours
+            existing.pool, existing.partition = locked, locked.partition
             return _apply(existing, "reserve", by)
         _check_room(locked, hours)
         try:
@@ -256,7 +257,7 @@ def pool_reserve(
                 code="reference_in_use",
                 params={"reference": reference},
             ) from None
-        allocation.pool = locked
+        allocation.pool, allocation.partition = locked, locked.partition  # read, not queried
         _log(allocation, "allocation.reserve", by, "", {})
         return allocation
 
@@ -275,7 +276,7 @@ def _reservation_locked(reference: str) -> Allocation:
         )
     pool = _pool_locked(pool_id)
     allocation = Allocation.objects.select_for_update().get(reference=reference)
-    allocation.pool = pool
+    allocation.pool, allocation.partition = pool, pool.partition
     return allocation
 
 
@@ -297,6 +298,9 @@ def reservation_change_hours(*, reference: str, hours, by, reason: str = "") -> 
     corrected before its letters go). More hours must fit in the pool."""
     reference = _clean_reference(reference)
     hours = _clean_hours(hours)
+    reason = (reason or "").strip()
+    if len(reason) > REASON_MAX_CHARS:
+        raise ValidationError({"reason": f"A reason has at most {REASON_MAX_CHARS} characters."})
     with transaction.atomic():
         allocation = _reservation_locked(reference)
         _check_reserver(by, allocation.pool)
@@ -320,7 +324,7 @@ def reservation_change_hours(*, reference: str, hours, by, reason: str = "") -> 
             "allocation.change_hours",
             by,
             allocation.status,
-            {"hours_before": str(before), **({"reason": reason.strip()} if reason else {})},
+            {"hours_before": str(before), **({"reason": reason} if reason else {})},
         )
         return allocation
 

@@ -259,3 +259,14 @@ def test_a_pool_is_never_made_smaller_than_what_it_holds(pool, officer):
     assert pool.hours == Decimal(50_000) and figures(pool).free == 0
     entry = Activity.objects.get(verb="pool.change_hours")
     assert entry.data == {"hours_before": "70000.00", "hours": "50000.00"}
+
+
+def test_a_reservation_is_a_few_queries_whatever_the_pool_holds(
+    pool, officer, django_assert_max_num_queries
+):
+    """The pool's row stays locked for the whole reservation: keep it short."""
+    for n in range(30):
+        reserve(pool, 100, f"AWD-{n}", officer)
+    holder = OrganisationFactory()
+    with django_assert_max_num_queries(9):  # 3 of them savepoints
+        pool_reserve(pool=pool, hours=100, holder=holder, reference="AWD-last", by=officer)
