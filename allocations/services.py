@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_DOWN, ROUND_UP, Decimal
 from typing import Any
 
 import rules
@@ -105,10 +105,11 @@ def _check_reserver(by, pool: CapacityPool) -> None:
 
 def _clean_hours(hours) -> Decimal:
     try:
-        amount = units.round_hours(hours)
+        amount = units.round_hours(hours, rounding=ROUND_DOWN)
+        exact = amount == units.round_hours(hours, rounding=ROUND_UP)
     except ValueError:
         raise ValidationError({"hours": f"Hours must be a number, not {hours!r}."}) from None
-    if amount != Decimal(str(hours)):
+    if not exact:  # rounding either way would reserve hours nobody asked for, or lose some
         raise ValidationError({"hours": "Hours are counted in hundredths: at most two decimals."})
     if amount <= 0:
         raise ValidationError({"hours": "Reserve a positive number of hours."})
@@ -218,7 +219,7 @@ def pool_reserve(
                 if same and existing.hours == hours:
                     return existing  # a retry: nothing to do
                 raise ValidationError(
-                    "Reference %(reference)s already holds %(hours)s of another pool, holder or "
+                    "Reference %(reference)s already holds %(hours)s for another pool, holder or "
                     "amount; change or release that reservation instead.",
                     code="reference_in_use",
                     params={

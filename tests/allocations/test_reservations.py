@@ -155,7 +155,14 @@ def test_changing_the_hours_of_a_reservation_stays_within_the_pool(pool, officer
 
 @pytest.mark.parametrize(
     ("hours", "message"),
-    [(0, "positive number"), (-5, "positive number"), ("1.005", "at most two decimals")],
+    [
+        (0, "positive number"),
+        (-5, "positive number"),
+        ("1.005", "at most two decimals"),
+        ("1.001", "at most two decimals"),
+        ("lots", "must be a number"),
+        (float("nan"), "must be a number"),
+    ],
 )
 def test_hours_must_be_a_positive_amount_in_hundredths(pool, officer, hours, message):
     with pytest.raises(ValidationError, match=message):
