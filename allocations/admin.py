@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.db import models
 
-from .models import CapacityPool, Centre, CentreMembership, Partition
+from .models import Allocation, CapacityPool, Centre, CentreMembership, Partition
 
 
 class PartitionInline(admin.TabularInline):
@@ -60,3 +60,23 @@ class CapacityPoolAdmin(admin.ModelAdmin):
     search_fields = ("label", "partition__system_name", "partition__name")
     list_select_related = ("partition__centre",)
     date_hierarchy = "starts_on"
+
+
+@admin.register(Allocation)
+class AllocationAdmin(admin.ModelAdmin):
+    """Read-only: allocations change through the reservation services only, which lock the pool
+    and write the activity log."""
+
+    list_display = ("reference", "holder", "pool", "hours", "status", "project_code", "created_at")
+    list_filter = ("status", "partition__centre", "partition")
+    search_fields = ("reference", "project_code", "holder__legal_name", "pool__label")
+    list_select_related = ("holder", "pool__partition")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

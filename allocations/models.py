@@ -180,3 +180,99 @@ class CapacityPool(models.Model):
 
     def __str__(self) -> str:
         return f"{self.label}: {self.hours} {self.partition.unit_label}"
+
+    def clean(self) -> None:
+        # The site admin's form asks this too: a pool is never made smaller than what it holds.
+        if self.pk is not None and self.hours is not None:
+            held = self.held_hours()
+            if self.hours < held:
+                raise ValidationError(
+                    {
+                        "hours": f"{units.hours_text(held, self.partition.unit)} are held in "
+                        "this pool: it cannot have fewer hours."
+                    }
+                )
+
+    def held_hours(self) -> Decimal:
+        """Hours the pool holds for its allocations (all but released ones)."""
+        held = self.allocations.exclude(status=Allocation.Status.RELEASED).aggregate(
+            held=models.Sum("hours")
+        )["held"]
+        return held or Decimal(0)
+
+
+class Allocation(models.Model):
+    """Hours of a capacity pool held for an organisation, under the reference of whatever decided
+    it (an award, say). The hosting side knows the holder, the pool and the hours, never why.
+
+    Reserved when a decision is made, active once accepted (with a project code), then expired or
+    closed; suspended and back; released when the hours go back to the pool. Every state but
+    released counts against the pool (allocations.states). The hours ledger will record grants,
+    usage and adjustments against an allocation; its balance will be derived from the ledger, so
+    nothing here stores one.
+    """
+
+    class Status(models.TextChoices):
+        RESERVED = "reserved", "Reserved"
+        ACTIVE = "active", "Active"
+        SUSPENDED = "suspended", "Suspended"
+        EXPIRED = "expired", "Expired"
+        CLOSED = "closed", "Closed"
+        RELEASED = "released", "Released"
+
+    reference = models.CharField(
+        max_length=64,
+        unique=True,
+        help_text="The caller's key for this holding (e.g. an award's reference): "
+        "reserving under the same reference again changes nothing.",
+    )
+    pool = models.ForeignKey(CapacityPool, on_delete=models.PROTECT, related_name="allocations")
+    # The pool's partition, kept on the row: usage and project codes are per partition.
+    partition = models.ForeignKey(Partition, on_delete=models.PROTECT, related_name="allocations")
+    holder = models.ForeignKey(
+        "portal.Organisation", on_delete=models.PROTECT, related_name="allocations"
+    )
+    hours = models.DecimalField(
+        max_digits=14, decimal_places=2, help_text="In the partition's unit."
+    )
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.RESERVED)
+    # Issued when the allocation becomes active; unique among those that have one.
+    project_code = models.CharField(max_length=40, blank=True)
+    starts_on = models.DateField(null=True, blank=True)
+    ends_on = models.DateField(null=True, blank=True)
+    reason = models.CharField(
+        max_length=500, blank=True, help_text="Why it was last released, suspended or closed."
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    status_changed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pool", "created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(hours__gt=0), name="allocation_hours_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    status__in=["reserved", "active", "suspended", "expired", "closed", "released"]
+                ),
+                name="allocation_status_known",
+            ),  # fmt: skip
+            models.UniqueConstraint(
+                fields=["project_code"],
+                condition=~models.Q(project_code=""),
+                name="unique_allocation_project_code",
+            ),
+        ]
+        # The pool's figures sum hours by status, one pool or a page of pools at a time.
+        indexes = [models.Index(fields=["pool", "status"], name="allocation_pool_status")]
+
+    def __str__(self) -> str:
+        return f"{self.reference}: {self.hours} {self.partition.unit_label} ({self.status})"

@@ -60,3 +60,7 @@ rules.add_perm("allocations.change_centre", is_centre_administrator_of)
 rules.add_perm("allocations.change_partition", is_centre_administrator_of)
 # Capacity set aside per period or cut-off is internal to the centre and the programme office.
 rules.add_perm("allocations.view_capacitypool", is_centre_staff_of | is_programme_officer)
+# Holding hours of a pool follows a decision, which only the programme office takes; the service
+# that records the decision checks who may take it, this checks who may hold hours at all.
+rules.add_perm("allocations.reserve_capacitypool", is_programme_officer)
+rules.add_perm("allocations.change_capacitypool", is_programme_officer)

@@ -6,13 +6,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import DecimalField, Prefetch, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from portal import roles
 
-from .models import CapacityPool, Centre, CentreMembership, Partition
+from .models import Allocation, CapacityPool, Centre, CentreMembership, Partition
 from .pool_demand import PoolDemand, pool_demands
+
+Status = Allocation.Status
 
 
 def partitions_active() -> QuerySet[Partition]:
@@ -36,9 +39,11 @@ def partition_get(*, centre_pk: int, pk: int) -> Partition:
     return Partition.objects.select_related("centre").get(centre_id=centre_pk, pk=pk)
 
 
-def capacity_pools_of(*, centre: Centre) -> QuerySet[CapacityPool]:
+def capacity_pools_of(*, centre: Centre | None = None, centres=()) -> QuerySet[CapacityPool]:
+    """The pools on the partitions of `centre` (or of each of `centres`)."""
+    ids = [centre.pk] if centre is not None else [c.pk for c in centres]
     return (
-        CapacityPool.objects.filter(partition__centre=centre)
+        CapacityPool.objects.filter(partition__centre_id__in=ids)
         .select_related("partition__centre")
         # Partition first: within a cut-off, and among the other pools, the centre page lists
         # the pools by partition.
@@ -46,13 +51,117 @@ def capacity_pools_of(*, centre: Centre) -> QuerySet[CapacityPool]:
     )
 
 
+# --- Hours held in pools ------------------------------------------------------------------------
+
+_ZERO = Decimal(0)
+
+
+@dataclass(frozen=True)
+class PoolFigures:
+    """What a pool holds, in its partition's unit. Every allocation but a released one counts
+    against the pool: active includes suspended ones, ended is expired and closed ones."""
+
+    capacity: Decimal
+    reserved: Decimal = _ZERO
+    active: Decimal = _ZERO
+    ended: Decimal = _ZERO
+
+    @property
+    def held(self) -> Decimal:
+        return self.reserved + self.active + self.ended
+
+    @property
+    def free(self) -> Decimal:
+        """Hours that can still be reserved (never below zero, even if the pool was cut)."""
+        return max(self.capacity - self.held, _ZERO)
+
+    @property
+    def over_held(self) -> Decimal:
+        """Hours held beyond the pool, when its hours were lowered below what it holds."""
+        return max(self.held - self.capacity, _ZERO)
+
+    @property
+    def held_percent(self) -> int | None:
+        if not self.capacity:
+            return None
+        return round(100 * self.held / self.capacity)
+
+
+def _sum_of(statuses) -> Coalesce:
+    return Coalesce(
+        Sum("hours", filter=Q(status__in=list(statuses))),
+        Value(_ZERO),
+        output_field=DecimalField(max_digits=16, decimal_places=2),
+    )
+
+
+def pool_figures(pools) -> dict[int, PoolFigures]:
+    """Capacity, reserved, active, ended and free hours of each of `pools` (CapacityPool rows),
+    by pool id. One aggregate query however many pools; none for no pools."""
+    pools = list(pools)
+    if not pools:
+        return {}
+    sums = {
+        row["pool_id"]: row
+        for row in Allocation.objects.filter(pool_id__in=[p.pk for p in pools])
+        .exclude(status=Status.RELEASED)
+        .values("pool_id")
+        .annotate(
+            reserved=_sum_of([Status.RESERVED]),
+            active=_sum_of([Status.ACTIVE, Status.SUSPENDED]),
+            ended=_sum_of([Status.EXPIRED, Status.CLOSED]),
+        )
+        .order_by()
+    }
+    figures = {}
+    for pool in pools:
+        row = sums.get(pool.pk)
+        figures[pool.pk] = PoolFigures(
+            capacity=pool.hours,
+            **({k: row[k] for k in ("reserved", "active", "ended")} if row else {}),
+        )
+    return figures
+
+
+def pool_held_hours(*, pool_id: int) -> Decimal:
+    """Hours the pool holds for its allocations (the reservation service asks this with the pool
+    row locked, so the answer stays true until it commits)."""
+    return CapacityPool(pk=pool_id).held_hours()
+
+
+def allocation_by_reference(*, reference: str) -> Allocation | None:
+    return (
+        Allocation.objects.select_related("pool", "partition", "holder")
+        .filter(reference=reference)
+        .first()
+    )
+
+
+def allocations_of_pools(pools) -> QuerySet[Allocation]:
+    """The allocations drawing on `pools`, with their holders, largest first."""
+    return (
+        Allocation.objects.filter(pool__in=pools)
+        .select_related("holder")
+        .order_by("pool_id", "-hours", "pk")
+    )
+
+
+# --- Capacity by call and cut-off ---------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class PoolLine:
-    """One pool with the hours requested from it (zero when nothing asks for it)."""
+    """One pool with the hours requested from it (zero when nothing asks for it) and what it
+    holds for allocations."""
 
     pool: CapacityPool
     requested_hours: Decimal = Decimal(0)
     proposals: int = 0
+    figures: PoolFigures | None = None
+
+    def __post_init__(self):
+        if self.figures is None:
+            object.__setattr__(self, "figures", PoolFigures(capacity=self.pool.hours))
 
     @property
     def partition(self) -> Partition:
@@ -136,18 +245,38 @@ class CentreCapacity:
 
 def centre_capacity(*, centre: Centre, now: datetime | None = None) -> CentreCapacity:
     """The centre's capacity pools grouped by call and cut-off, each with the hours requested
-    from it. One query for the pools plus a fixed number per demand provider, however many
-    pools, cut-offs and requests there are."""
+    from it and the hours it holds (see centres_capacity)."""
+    return centres_capacity(centres=[centre], now=now)[0][1]
+
+
+def centres_capacity(
+    *, centres, now: datetime | None = None
+) -> list[tuple[Centre, CentreCapacity]]:
+    """Each of `centres` with its capacity pools grouped by call and cut-off, each pool with the
+    hours requested from it and the hours it holds. One query for the pools, one for what they
+    hold, plus a fixed number per demand provider, however many centres, pools, cut-offs and
+    requests there are."""
     now = now or timezone.now()
-    pools = list(capacity_pools_of(centre=centre))
+    centres = list(centres)
+    pools = list(capacity_pools_of(centres=centres))
     demands = pool_demands([pool.pk for pool in pools])
+    figures = pool_figures(pools)
+    by_centre: dict[int, list[CapacityPool]] = {centre.pk: [] for centre in centres}
+    for pool in pools:
+        by_centre[pool.partition.centre_id].append(pool)
+    return [
+        (centre, _capacity_of(by_centre[centre.pk], demands, figures, now)) for centre in centres
+    ]
+
+
+def _capacity_of(pools, demands, figures, now) -> CentreCapacity:
     calls: dict[str, CallCapacity] = {}
     cutoffs: dict[tuple[str, datetime], CutOffCapacity] = {}
     other: list[PoolLine] = []
     for pool in pools:
         demand: PoolDemand | None = demands.get(pool.pk)
         if demand is None:
-            other.append(PoolLine(pool))
+            other.append(PoolLine(pool, figures=figures[pool.pk]))
             continue
         call = calls.get(demand.call_key)
         if call is None:
@@ -161,7 +290,9 @@ def centre_capacity(*, centre: Centre, now: datetime | None = None) -> CentreCap
                 at=demand.cutoff_at, label=demand.cutoff_label, is_past=demand.cutoff_at <= now
             )
             (call.past if cutoff.is_past else call.upcoming).append(cutoff)
-        cutoff.lines.append(PoolLine(pool, demand.requested_hours, demand.proposals))
+        cutoff.lines.append(
+            PoolLine(pool, demand.requested_hours, demand.proposals, figures[pool.pk])
+        )
     for call in calls.values():
         call.past.sort(key=lambda c: c.at, reverse=True)
         call.upcoming.sort(key=lambda c: c.at)

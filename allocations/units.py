@@ -341,3 +341,11 @@ def estimate_hours(
         hours_in_unit=Decimal(math.ceil(in_unit)),
         unit=Unit(shape.unit).value,
     )
+
+
+def hours_text(hours: Number, unit: str | None = None) -> str:
+    """An amount as people read it in messages: "12,500 GPU-hours", "0.5 core-hours" (hundredths
+    at most, no trailing zeros, thousands separated by commas)."""
+    amount = round_hours(hours)
+    text = f"{amount:,.2f}".rstrip("0").rstrip(".")
+    return f"{text} {Unit(unit).label}" if unit else text

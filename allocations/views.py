@@ -1,4 +1,5 @@
-"""Centre pages: the public catalogue, and partition editing for the centre's administrators."""
+"""Centre pages: the public catalogue, partition editing and the capacity workspace of the
+centre's administrators."""
 
 from __future__ import annotations
 
@@ -43,6 +44,20 @@ def centre_detail(request, pk: int):
             "can_edit": user.has_perm("allocations.change_partition", centre),
             "capacity": selectors.centre_capacity(centre=centre) if can_see_pools else None,
         },
+    )
+
+
+@login_required
+def capacity(request):
+    """The centre administrator's workspace: the pools of the centres they administer, with the
+    hours requested, reserved, active and free."""
+    centres = list(selectors.centres_administered_by(user=request.user))
+    if not centres:
+        raise Http404("You do not administer a hosting centre.")
+    return render(
+        request,
+        "allocations/capacity.html",
+        {"centres": selectors.centres_capacity(centres=centres)},
     )
 
 

@@ -207,9 +207,9 @@ def test_pools_for_no_cut_off_are_listed_by_partition_with_the_unit(client):
     )
     lines = [" ".join(re.sub(r"<[^>]+>", " ", row).split()) for row in rows]
     assert lines == [
-        "Booster ACC Reserve 2026-05 250,000 GPU-hours",
-        "Booster ACC Reserve 2026-06 120,000 GPU-hours",
-        "Cluster GPP Pilots 2026-05 3,000,000 core-hours",
+        "Booster ACC Reserve 2026-05 250,000 GPU-hours 0 reserved · 250,000 free",
+        "Booster ACC Reserve 2026-06 120,000 GPU-hours 0 reserved · 120,000 free",
+        "Cluster GPP Pilots 2026-05 3,000,000 core-hours 0 reserved · 3,000,000 free",
     ]
 
 
