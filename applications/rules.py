@@ -26,6 +26,10 @@ rules.add_perm("applications.manage_calls", officer_runs_calls)
 rules.add_perm("applications.change_call", officer_runs_calls)
 rules.add_perm("applications.view_call", call_is_published | officer_runs_calls)
 rules.add_perm("applications.view_cutoff_submissions", officer_runs_calls)
+# Closure days count for every call's time to access: the programme office keeps them.
+rules.add_perm("applications.manage_closure_days", officer_runs_calls)
+# Each proposal's time-to-access clock is for the programme office, not the applicant.
+rules.add_perm("applications.view_time_to_access", officer_runs_calls)
 
 
 # --- Proposals --------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """Pages of the applications app; each area keeps its routes beside its views."""
 
 from .views.calls import urlpatterns as call_urls
+from .views.closure_days import urlpatterns as closure_day_urls
 from .views.proposals import urlpatterns as proposal_urls
 
 app_name = "applications"
-urlpatterns = [*call_urls, *proposal_urls]
+urlpatterns = [*call_urls, *closure_day_urls, *proposal_urls]

@@ -5,13 +5,14 @@ exists; a route whose arguments it does not know fails the test until ROUTE_ARGU
 """
 
 import dataclasses
+from datetime import date
 import re
 import uuid
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from applications.models import TeamMember
+from applications.models import ClosureDay, TeamMember
 from portal.context_processors import SHELL_CONTEXT_NAME, ShellNavigation
 from portal.models import Membership, Notification
 from tests.factories import (
@@ -84,6 +85,7 @@ def _world():
     call = proposal.call
     cutoff = CutOffFactory(call=call)
     criterion = EvaluationCriterionFactory(call=call)
+    closure_day = ClosureDay.objects.create(date=date(2026, 12, 28), reason="Office closed")
     centre_admin = CentreMembershipFactory(administrator=True)
     centre = centre_admin.centre
     partition = PartitionFactory(centre=centre)
@@ -122,6 +124,7 @@ def _world():
         "applications:officer_partition_remove": {"pk": offered.pk},
         "applications:officer_criterion_edit": {"pk": criterion.pk},
         "applications:officer_criterion_delete": {"pk": criterion.pk},
+        "applications:officer_closure_day_remove": {"pk": closure_day.pk},
         "applications:proposal_section": {"pk": proposal.pk, "section": "general"},
         "applications:proposal_autosave": {"pk": proposal.pk, "section": "general"},
         "applications:team_member_change": {"pk": proposal.pk, "member_pk": teammate.pk},
