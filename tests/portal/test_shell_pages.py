@@ -5,9 +5,9 @@ exists; a route whose arguments it does not know fails the test until ROUTE_ARGU
 """
 
 import dataclasses
-from datetime import date
 import re
 import uuid
+from datetime import date
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
