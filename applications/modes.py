@@ -107,6 +107,11 @@ MODE_DEFAULTS: dict[str, ModeDefaults] = {
 }
 
 
+def clock_start_label(mode: str) -> str:
+    """`submission` or `the cut-off`: what a mode's time to access is counted from."""
+    return ClockStart(defaults_for(mode).clock_starts_at).label
+
+
 def defaults_for(mode: str) -> ModeDefaults:
     return MODE_DEFAULTS[AccessMode(mode)]
 

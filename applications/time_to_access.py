@@ -36,8 +36,10 @@ def _days(n: int) -> str:
     return f"{n} working day{'' if n == 1 else 's'}"
 
 
-def _day(day: date) -> str:
-    return f"{day:%a} {day.day} {day:%b %Y}"
+def _day(day: date, today: date) -> str:
+    """`Tue 1 Dec`; with the year when it is not this year's."""
+    year = f" {day.year}" if day.year != today.year else ""
+    return f"{day:%a} {day.day} {day:%b}{year}"
 
 
 @dataclass(frozen=True)
@@ -92,11 +94,11 @@ class AccessClock:
         """The dates behind the headline: `due Tue 1 Dec 2026`."""
         match self.state:
             case ClockState.NOT_STARTED | ClockState.RUNNING:
-                return f"due {_day(self.due_on)}"
+                return f"due {_day(self.due_on, self.today)}"
             case ClockState.DUE:
-                return f"late from {_day(self.late_from)}"
+                return f"late from {_day(self.late_from, self.today)}"
             case ClockState.OVERDUE:
-                return f"was due {_day(self.due_on)}"
+                return f"was due {_day(self.due_on, self.today)}"
             case ClockState.DECIDED_IN_TIME:
                 return f"within the {self.promised} promised"
             case ClockState.DECIDED_LATE:

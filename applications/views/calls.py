@@ -22,7 +22,7 @@ from applications.forms.calls import (
     SubmittedProposalFilter,
 )
 from applications.models import Call, CallPartition, CutOff, EvaluationCriterion
-from applications.modes import defaults_for, request_limits_for
+from applications.modes import clock_start_label, defaults_for, request_limits_for
 from applications.selectors import calls as selectors
 from applications.selectors.time_to_access import cutoff_clocks
 from applications.services import calls as services
@@ -65,6 +65,7 @@ def call_detail(request, slug: str):
         {
             "call": call,
             "mode": defaults_for(call.mode),
+            "clock_starts_from": clock_start_label(call.mode),
             "workflow": workflow,
             "route": workflow.route_phases(call),
             "next_cutoff": upcoming[0] if upcoming else None,
@@ -128,6 +129,7 @@ def _render_setup(request, call: Call, *, status: int = 200, **bound_forms):
             "setup": setup,
             "workflow": workflow_for(call),
             "mode": defaults_for(call.mode),
+            "clock_starts_from": clock_start_label(call.mode),
             "publication_problems": services.call_publication_problems(call=call),
             **forms,
         },
