@@ -29,8 +29,8 @@ def closure_day_add(*, day: date, reason: str, by) -> ClosureDay:
     away, an empty reason."""
     reason = (reason or "").strip()
     errors: dict[str, list[str]] = {}
-    today = timezone.localdate()
     calendar = WorkingCalendar()
+    today = calendar.local_date(timezone.now())
     if not reason:
         errors["reason"] = ["Say why the office is closed that day."]
     else:

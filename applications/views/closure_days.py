@@ -42,13 +42,13 @@ def officer_closure_days(request):
                 "is a closure day: it no longer counts as a working day.",
             )
             return redirect(reverse("applications:officer_closure_days"))
-    today = timezone.localdate()
+    calendar = WorkingCalendar()
+    today = calendar.local_date(timezone.now())
     # The last year and what lies ahead; older days no longer change any clock shown.
     shown_from = today - timedelta(days=365)
     closure_days = list(
         ClosureDay.objects.filter(date__gte=shown_from).select_related("created_by")
     )
-    calendar = WorkingCalendar()
     public_holidays = [
         (day, name)
         for year in (today.year, today.year + 1)
