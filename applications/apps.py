@@ -14,3 +14,5 @@ class ApplicationsConfig(AppConfig):
         pool_demand_provider_register(cutoff_pool_demands)
         # Given-up proposal PDFs are listed on the portal's failed-work page.
         register_failed_work()
+        # Settings the working days need are checked at start-up (manage.py check).
+        import applications.working_days  # noqa: F401

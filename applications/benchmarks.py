@@ -93,6 +93,7 @@ def submitted_proposals(ctx: BenchContext, n: int) -> str:
         batch_size=batch,
     )  # fmt: skip
     on_path = set(workflow_for_mode("fast_lane").statuses)
+    decided = {p.status for p in workflow_for_mode("fast_lane").phases.values() if p.is_decided}
     statuses = [
         *sorted(demand_statuses() & on_path),
         ProposalStatus.WITHDRAWN,
@@ -104,6 +105,11 @@ def submitted_proposals(ctx: BenchContext, n: int) -> str:
                 call=cutoff.call, cutoff=cutoff, organisation=org,
                 status=statuses[i % len(statuses)], reference=f"AIF-FL-BENCH-{i:05d}",
                 submitted_at=now - timedelta(minutes=i),
+                # Decided ones stopped their time-to-access clock halfway to now.
+                decided_at=(
+                    now - timedelta(minutes=i / 2) if statuses[i % len(statuses)] in decided
+                    else None
+                ),
                 title=f"Fine-tuning a domain model {i}", acronym=f"B{i}",
                 abstract="We fine-tune an open model on our own domain data. " * 30,
                 ai_plan="Supervised fine-tuning, then evaluation on held-out tasks. " * 40,

@@ -27,6 +27,13 @@ class AccessMode(models.TextChoices):
     LARGE_SCALE = "large_scale", "Large Scale"
 
 
+class ClockStart(models.TextChoices):
+    """When the time-to-access clock of a proposal starts (applications.time_to_access)."""
+
+    SUBMISSION = "submission", "submission"
+    CUTOFF = "cutoff", "the cut-off"
+
+
 class EvaluationPath(models.TextChoices):
     FCFS = "fcfs", "First come, first served: eligibility and technical check"
     PEER_REVIEW = "peer_review", "Full peer review and panel"
@@ -39,7 +46,10 @@ class ModeDefaults:
     min_hours: int  # GPU-hours
     max_hours: int | None  # GPU-hours; None: no upper limit
     durations_months: tuple[int, ...]
+    # Time to access: the decision is promised within this many working days (weekends, public
+    # holidays at the programme's seat and closure days excluded) of `clock_starts_at`.
     days_to_access: int
+    clock_starts_at: str  # a ClockStart
     cpu_min_core_hours: int
     cpu_max_core_hours: int | None
     description: str  # what the mode means, for applicants (public call page)
@@ -53,6 +63,7 @@ MODE_DEFAULTS: dict[str, ModeDefaults] = {
         max_hours=5_000,
         durations_months=(1, 2, 3),
         days_to_access=2,
+        clock_starts_at=ClockStart.SUBMISSION,
         cpu_min_core_hours=100_000,
         cpu_max_core_hours=100_000,
         description=(
@@ -68,6 +79,7 @@ MODE_DEFAULTS: dict[str, ModeDefaults] = {
         max_hours=50_000,
         durations_months=(1, 2, 3),
         days_to_access=4,
+        clock_starts_at=ClockStart.SUBMISSION,
         cpu_min_core_hours=200_000,
         cpu_max_core_hours=1_000_000,
         description=(
@@ -83,6 +95,7 @@ MODE_DEFAULTS: dict[str, ModeDefaults] = {
         max_hours=None,
         durations_months=(3, 6, 12),
         days_to_access=10,
+        clock_starts_at=ClockStart.CUTOFF,
         cpu_min_core_hours=1_000_001,
         cpu_max_core_hours=None,
         description=(
@@ -92,6 +105,11 @@ MODE_DEFAULTS: dict[str, ModeDefaults] = {
         ),
     ),
 }
+
+
+def clock_start_label(mode: str) -> str:
+    """`submission` or `the cut-off`: what a mode's time to access is counted from."""
+    return ClockStart(defaults_for(mode).clock_starts_at).label
 
 
 def defaults_for(mode: str) -> ModeDefaults:

@@ -28,6 +28,10 @@ rules.add_perm("applications.view_call", call_is_published | officer_runs_calls)
 rules.add_perm("applications.view_cutoff_submissions", officer_runs_calls)
 # A cut-off's decision mails, held until an officer has read (and perhaps edited) and released them.
 rules.add_perm("applications.review_decision_mails", officer_runs_calls)
+# Closure days count for every call's time to access: the programme office keeps them.
+rules.add_perm("applications.manage_closure_days", officer_runs_calls)
+# Each proposal's time-to-access clock is for the programme office, not the applicant.
+rules.add_perm("applications.view_time_to_access", officer_runs_calls)
 
 
 # --- Proposals --------------------------------------------------------------------------------

@@ -62,7 +62,7 @@ def _mode_defaults_text(what: str) -> str:
         if what == "durations":
             value = ", ".join(str(m) for m in d.durations_months) + " months"
         else:
-            value = f"{d.days_to_access} days"
+            value = f"{d.days_to_access} working days"
         parts.append(f"{AccessMode(mode).label}: {value}")
     return "Empty: the mode's default (" + "; ".join(parts) + ")."
 
@@ -107,8 +107,11 @@ class CallForm(forms.Form):
         min_value=0,
         max_value=365,
         required=False,
-        label="Days to access",
-        help_text="Days from acceptance of an award to access on the systems.",
+        label="Time to access (working days)",
+        help_text=(
+            "The decision is promised within this many working days of submission (Large "
+            "Scale: of the cut-off); weekends, public holidays and closure days do not count."
+        ),
     )
     eligible_countries = forms.MultipleChoiceField(
         choices=COUNTRY_CHOICES,

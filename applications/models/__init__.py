@@ -1,4 +1,5 @@
 from .calls import Call, CallPartition, CutOff, CutOffDemand, CutOffPool, EvaluationCriterion
+from .closure_days import ClosureDay
 from .proposals import (
     AI_ACT_QUESTIONS,
     Attachment,
@@ -15,6 +16,7 @@ __all__ = [
     "Attachment",
     "Call",
     "CallPartition",
+    "ClosureDay",
     "CutOff",
     "CutOffDemand",
     "CutOffPool",

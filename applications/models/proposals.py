@@ -183,6 +183,9 @@ class Proposal(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
+    # When the proposal was decided (eligibility refused, awarded, waitlisted or rejected): stops
+    # its time-to-access clock (applications.time_to_access).
+    decided_at = models.DateTimeField(null=True, blank=True)
     withdrawal_reason = models.TextField(
         blank=True,
         max_length=SHORT_TEXT_MAX_CHARS,

@@ -37,7 +37,9 @@ from applications.models import (
     ResourceRequest,
 )
 from applications.selectors.proposals import read_by_programme_office
+from applications.time_to_access import AccessClock, access_clock
 from applications.workflow import demand_statuses, workflow_for_mode
+from applications.working_days import WorkingCalendar
 
 HOURS = DecimalField(max_digits=16, decimal_places=2)
 
@@ -180,8 +182,11 @@ ROW_FIELDS = (
     "acronym",
     "status",
     "submitted_at",
+    "decided_at",
+    "cutoff__at",
     "call__title",
     "call__mode",
+    "call__days_to_access",
     "organisation__legal_name",
     "organisation__country",
 )
@@ -201,6 +206,7 @@ class SubmittedRow:
     country: str
     # (hours, unit label, partition) of each resource request, in partition order.
     requests: tuple[tuple[Decimal, str, str], ...]
+    clock: AccessClock | None = None  # time to access; None when withdrawn
 
 
 def submitted_row_values(proposals: QuerySet[Proposal]) -> QuerySet:
@@ -215,10 +221,13 @@ def _staff_label(mode: str, status: str) -> str:
         return ProposalStatus(status).label if status in ProposalStatus.values else status
 
 
-def submitted_rows(values) -> list[SubmittedRow]:
+def submitted_rows(
+    values, *, calendar: WorkingCalendar, now: datetime | None = None
+) -> list[SubmittedRow]:
     """Rows of one page of the officer's list from `submitted_row_values`, with their requests
-    read in one more query."""
+    read in one more query and their time-to-access clocks worked out from the values read."""
     values = list(values)
+    now = now or timezone.now()
     requests: dict[int, list[tuple[Decimal, str, str]]] = defaultdict(list)
     for proposal_id, hours, unit, system, name in (
         ResourceRequest.objects.filter(proposal_id__in=[v["pk"] for v in values])
@@ -245,6 +254,16 @@ def submitted_rows(values) -> list[SubmittedRow]:
             organisation=v["organisation__legal_name"],
             country=v["organisation__country"],
             requests=tuple(requests.get(v["pk"], ())),
+            clock=access_clock(
+                mode=v["call__mode"],
+                promised=v["call__days_to_access"],
+                status=v["status"],
+                submitted_at=v["submitted_at"],
+                cutoff_at=v["cutoff__at"],
+                decided_at=v["decided_at"],
+                now=now,
+                calendar=calendar,
+            ),
         )
         for v in values
     ]

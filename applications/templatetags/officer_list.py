@@ -15,6 +15,7 @@ from django.utils.safestring import mark_safe
 from applications.deadlines import format_deadline
 from applications.selectors.calls import SubmittedRow
 from applications.templatetags.call_tags import hours as format_hours
+from applications.time_to_access import AccessClock, ClockState
 
 register = template.Library()
 
@@ -28,6 +29,29 @@ def _detail_url(context) -> str:
         url = reverse("applications:proposal_detail", kwargs={"pk": _PK})
         cache["submitted_proposal_url"] = escape(url).replace(str(_PK), "{}")
     return cache["submitted_proposal_url"]
+
+
+# How each state of the time-to-access clock is marked (colour alone never carries the meaning:
+# the words say it too).
+_CLOCK_CLASSES = {
+    ClockState.OVERDUE: "text-danger fw-semibold",
+    ClockState.DECIDED_LATE: "text-danger",
+    ClockState.DUE: "text-warning-emphasis fw-semibold",
+    ClockState.DECIDED_IN_TIME: "text-success",
+}
+
+
+def clock_cell(clock: AccessClock | None) -> str:
+    """The "Time to access" cell: the headline and, below it, its dates."""
+    label = '<span class="d-md-none text-muted">Time to access: </span>'
+    if clock is None:
+        return f'<td class="small">{label}<span class="text-muted">—</span></td>'
+    css = _CLOCK_CLASSES.get(clock.state, "")
+    return (
+        f'<td class="small" data-clock="{escape(clock.state)}">{label}'
+        f'<span class="{css}">{escape(clock.headline)}</span>'
+        f' <span class="text-muted text-nowrap">({escape(clock.detail)})</span></td>'
+    )
 
 
 @register.simple_tag(takes_context=True)
@@ -53,6 +77,7 @@ def submitted_proposal_row(context, row: SubmittedRow, show_call: bool = False) 
         f"<td>{escape(row.status_label)}</td>"
         '<td class="small"><span class="d-md-none text-muted">Submitted: </span>'
         f"{escape(format_deadline(row.submitted_at))}</td>"
+        f"{clock_cell(row.clock)}"
         f'<td class="small">{requests or "—"}</td>'
         "</tr>"
     )

@@ -22,12 +22,14 @@ from applications.forms.calls import (
     SubmittedProposalFilter,
 )
 from applications.models import Call, CallPartition, CutOff, EvaluationCriterion
-from applications.modes import defaults_for, request_limits_for
+from applications.modes import clock_start_label, defaults_for, request_limits_for
 from applications.selectors import calls as selectors
+from applications.selectors.time_to_access import cutoff_clocks
 from applications.services import calls as services
 from applications.views.pagination import CountedPaginator, uncounted_page
 from applications.views.service_errors import form_add_service_errors
 from applications.workflow import workflow_for
+from applications.working_days import WorkingCalendar, holiday_country_name, working_calendar
 from portal.auth import login_required
 from portal.selectors import invitations_if_no_organisation
 
@@ -63,6 +65,7 @@ def call_detail(request, slug: str):
         {
             "call": call,
             "mode": defaults_for(call.mode),
+            "clock_starts_from": clock_start_label(call.mode),
             "workflow": workflow,
             "route": workflow.route_phases(call),
             "next_cutoff": upcoming[0] if upcoming else None,
@@ -126,6 +129,7 @@ def _render_setup(request, call: Call, *, status: int = 200, **bound_forms):
             "setup": setup,
             "workflow": workflow_for(call),
             "mode": defaults_for(call.mode),
+            "clock_starts_from": clock_start_label(call.mode),
             "publication_problems": services.call_publication_problems(call=call),
             **forms,
         },
@@ -416,9 +420,10 @@ def _filters_active(filterset) -> bool:
     return any(value not in (None, "") for value in filterset.form.cleaned_data.values())
 
 
-def _proposal_list(request, *, cutoff: CutOff | None):
+def _proposal_list(request, *, cutoff: CutOff | None, calendar: WorkingCalendar, now):
     """The officer's list of submitted proposals, filtered and paginated. Its cost is the page's
-    rows: the whole list's size comes from the kept figures, and a filtered list is not counted."""
+    rows: the whole list's size comes from the kept figures, and a filtered list is not counted.
+    Each row's time-to-access clock is worked out from the values read, on `calendar`."""
     partitions = selectors.partitions_in_calls(call=cutoff.call if cutoff else None)
     filterset = SubmittedProposalFilter(
         request.GET or None,
@@ -434,7 +439,7 @@ def _proposal_list(request, *, cutoff: CutOff | None):
     else:
         total = selectors.proposals_submitted_count(cutoff=cutoff)
         page = CountedPaginator(values, OFFICER_PAGE_SIZE, count=total).get_page(number)
-    rows = selectors.submitted_rows(page.object_list)
+    rows = selectors.submitted_rows(page.object_list, calendar=calendar, now=now)
     query = request.GET.copy()
     query.pop("page", None)
     return {
@@ -455,6 +460,8 @@ def officer_cutoff_detail(request, pk: int):
     if cutoff is None or not request.user.has_perm("applications.view_cutoff_submissions", cutoff):
         raise Http404
     demand = list(selectors.cutoff_demand(cutoff=cutoff))
+    now = timezone.now()
+    calendar = working_calendar()  # the closure days, read once for the figures and the rows
     return render(
         request,
         "applications/calls/officer_cutoff.html",
@@ -462,8 +469,10 @@ def officer_cutoff_detail(request, pk: int):
             "cutoff": cutoff,
             "call": cutoff.call,
             "demand": demand,
-            "is_past": cutoff.at <= timezone.now(),
-            **_proposal_list(request, cutoff=cutoff),
+            "is_past": cutoff.at <= now,
+            "time_to_access": cutoff_clocks(cutoff=cutoff, now=now, calendar=calendar),
+            "holiday_country": holiday_country_name(),
+            **_proposal_list(request, cutoff=cutoff, calendar=calendar, now=now),
         },
     )
 
@@ -474,7 +483,12 @@ def officer_proposals(request):
     return render(
         request,
         "applications/calls/officer_cutoff.html",
-        {"cutoff": None, "call": None, "demand": [], **_proposal_list(request, cutoff=None)},
+        {
+            "cutoff": None,
+            "call": None,
+            "demand": [],
+            **_proposal_list(request, cutoff=None, calendar=working_calendar(), now=timezone.now()),
+        },
     )
 
 

@@ -302,6 +302,13 @@ PORTAL_STAFF_MFA_REQUIRED = env.bool("PORTAL_STAFF_MFA_REQUIRED", default=True)
 # An invitation to join an organisation can be accepted for this many days after it was (last)
 # sent; the owner re-sends it after that.
 PORTAL_INVITATION_VALID_DAYS = env.int("PORTAL_INVITATION_VALID_DAYS", default=14)
+# Time to access is counted in working days of the programme's seat (the EuroHPC JU sits in
+# Luxembourg): weekends, the seat's public holidays (the `holidays` library's ISO country code and
+# optional subdivision) and the closure days officers record are not working days. Days begin and
+# end in the programme's time zone.
+PORTAL_PROGRAMME_TIME_ZONE = env("PORTAL_PROGRAMME_TIME_ZONE", default="Europe/Luxembourg")
+PORTAL_HOLIDAY_COUNTRY = env("PORTAL_HOLIDAY_COUNTRY", default="LU")
+PORTAL_HOLIDAY_SUBDIVISION = env("PORTAL_HOLIDAY_SUBDIVISION", default="")
 
 # --- API -----------------------------------------------------------------------------------------
 # Largest JSON body the API reads (a 413 beyond); every field has its own, smaller limit.

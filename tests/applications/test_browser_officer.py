@@ -98,7 +98,7 @@ def test_officer_sets_up_publishes_and_follows_a_fast_lane_call(
     page.get_by_text("created with the Fast Lane defaults").wait_for()
     call = Call.objects.get(title="AI Factories Fast Lane — spring")
     assert (list(call.durations_months), call.days_to_access) == ([1, 2, 3], 4)
-    page.get_by_text("1, 2, 3 months; access within 4 days").wait_for()
+    page.get_by_text("1, 2, 3 months; a decision within 4 working days of submission").wait_for()
     page.get_by_text("Fast Lane defaults: 10,000 – 50,000 GPU-hours").wait_for()
 
     # --- Publishing too early is refused with what is missing -------------------------------

@@ -7,11 +7,12 @@ exists; a route whose arguments it does not know fails the test until ROUTE_ARGU
 import dataclasses
 import re
 import uuid
+from datetime import date
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from applications.models import TeamMember
+from applications.models import ClosureDay, TeamMember
 from portal.context_processors import SHELL_CONTEXT_NAME, ShellNavigation
 from portal.models import Membership, Notification
 from tests.factories import (
@@ -86,6 +87,7 @@ def _world():
     call = proposal.call
     cutoff = CutOffFactory(call=call)
     criterion = EvaluationCriterionFactory(call=call)
+    closure_day = ClosureDay.objects.create(date=date(2026, 12, 28), reason="Office closed")
     centre_admin = CentreMembershipFactory(administrator=True)
     centre = centre_admin.centre
     partition = PartitionFactory(centre=centre)
@@ -139,6 +141,7 @@ def _world():
         "applications:officer_partition_remove": {"pk": offered.pk},
         "applications:officer_criterion_edit": {"pk": criterion.pk},
         "applications:officer_criterion_delete": {"pk": criterion.pk},
+        "applications:officer_closure_day_remove": {"pk": closure_day.pk},
         "applications:proposal_section": {"pk": proposal.pk, "section": "general"},
         "applications:proposal_autosave": {"pk": proposal.pk, "section": "general"},
         "applications:team_member_change": {"pk": proposal.pk, "member_pk": teammate.pk},
