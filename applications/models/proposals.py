@@ -183,6 +183,9 @@ class Proposal(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
+    # When the proposal reached a decided phase (applications.workflow, Phase.is_decided); set by
+    # the one door for state changes. The time-to-access clock stops here.
+    decided_at = models.DateTimeField(null=True, blank=True)
     withdrawal_reason = models.TextField(
         blank=True,
         max_length=SHORT_TEXT_MAX_CHARS,

@@ -22,6 +22,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from applications.deadlines import format_deadline
+from applications.hooks import proposals_visible_q, submitted_q
 from applications.models import (
     AI_ACT_QUESTIONS,
     CallPartition,
@@ -33,7 +34,6 @@ from applications.models import (
 )
 from applications.workflow import open_statuses, workflow_for
 from portal.models import Activity, Membership, Organisation
-from portal.roles import is_programme_officer
 
 # --- time -------------------------------------------------------------------------------------
 
@@ -56,24 +56,19 @@ def read_by_programme_office() -> Q:
     """Proposals the programme office may read: those that were submitted. A draft stays private
     to its organisation, also once withdrawn without ever being submitted (no submission time).
     applications.rules.proposal_is_submitted asks the same of one proposal."""
-    return ~Q(status=ProposalStatus.DRAFT) & ~Q(
-        status=ProposalStatus.WITHDRAWN, submitted_at__isnull=True
-    )
+    return submitted_q()
 
 
 def proposals_visible_to(*, user) -> QuerySet[Proposal]:
-    """Proposals `user` may see: their organisations' proposals; officers see every proposal once it
-    is submitted (a draft stays private to its organisation).
-
-    Later roles (reviewers, technical assessors) widen this in their own selectors.
-    """
+    """Proposals `user` may see: those for which some actor provider (applications.hooks) counts
+    them as someone — their organisations' proposals, every submitted one for officers, those
+    requesting their centre for assessors. The rule applications.view_proposal asks the same
+    providers of one proposal. Being a superuser counts for nothing here."""
     base = Proposal.objects.select_related("call", "cutoff", "organisation", "pi")
-    if not getattr(user, "is_authenticated", False):
+    visible = proposals_visible_q(user=user)
+    if visible is None:
         return base.none()
-    own = Q(organisation__in=Membership.objects.filter(user=user).values("organisation_id"))
-    if is_programme_officer(user) or user.is_superuser:
-        return base.filter(own | read_by_programme_office())
-    return base.filter(own)
+    return base.filter(visible)
 
 
 def proposals_listed_for(*, user) -> QuerySet[Proposal]:

@@ -41,6 +41,7 @@ from .pdf import (
 from .requests import resource_request_delete, resource_request_save
 from .submission import proposal_submit, proposal_withdraw, reference_prefix
 from .team import team_member_add, team_member_remove, team_member_update
+from .transitions import proposal_transition
 
 __all__ = [
     "ACRONYM_PATTERN",
@@ -66,6 +67,7 @@ __all__ = [
     "proposal_pdfs_sweep",
     "proposal_receipt_enqueue",
     "proposal_submit",
+    "proposal_transition",
     "proposal_update",
     "proposal_withdraw",
     "reference_prefix",
