@@ -57,11 +57,7 @@ def is_staff_role(user) -> bool:
     superuser flag alone opens nothing."""
     if not user.is_authenticated:
         return False
-    return bool(
-        user.is_staff
-        or _group_names(user) & set(STAFF_GROUPS)
-        or _centre_roles(user)
-    )
+    return bool(user.is_staff or _group_names(user) & set(STAFF_GROUPS) or _centre_roles(user))
 
 
 def ensure_role_groups() -> None:

@@ -124,4 +124,6 @@ def test_a_programme_officer_downloads_and_is_logged(client, submitted):
     client.force_login(officer)
     response = client.get(document_urls(submitted)["attachment"])
     assert response.status_code == 200
-    assert Activity.objects.filter(actor=officer, verb="proposal.download", data__document="attachment").exists()
+    assert Activity.objects.filter(
+        actor=officer, verb="proposal.download", data__document="attachment"
+    ).exists()

@@ -117,9 +117,7 @@ def test_states_are_reached_through_the_services(django_capture_on_commit_callba
         assert proposal.reference.startswith(f"AIF-{proposal.call.mode_code}-"), proposal
         assert proposal.submitted_at < proposal.cutoff.at, proposal
         assert proposal.pdf_status == "ready", proposal
-        assert Activity.objects.filter(
-            object_id=str(proposal.pk), verb="proposal.submit"
-        ).exists()
+        assert Activity.objects.filter(object_id=str(proposal.pk), verb="proposal.submit").exists()
     withdrawn = Proposal.objects.get(status=ProposalStatus.WITHDRAWN)
     assert withdrawn.withdrawal_reason and withdrawn.withdrawn_at
     # Every submitted proposal was complete when it was sent.

@@ -56,8 +56,8 @@ def _refusal(proposal: Proposal, action: str, actors: frozenset[str]) -> Excepti
             params={"status": status, "action": action.replace("_", " ")},
         )
     return PermissionDenied(
-        f"Only the {_actor_labels(anyone.actors)} can {anyone.label.lower()} a proposal that is "
-        f"{status}."
+        f"Only the {_actor_labels(anyone.actors)} can do this (“{anyone.label}”) while the "
+        f"proposal is {status}."
     )
 
 

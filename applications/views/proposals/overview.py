@@ -7,6 +7,7 @@ from django.views.decorators.http import require_GET
 
 from applications.deadlines import format_deadline
 from applications.models import AI_ACT_QUESTIONS, PdfStatus, Proposal
+from applications.selectors.proposals import proposal_history_for
 from applications.workflow import workflow_for
 
 from .access import applicant_login_required, visible_proposal
@@ -19,6 +20,7 @@ def proposal_detail(request, pk: int):
     proposal = visible_proposal(request, pk)
     context = base_context(request, proposal)
     context.update(_overview_context(proposal))
+    context["history"] = proposal_history_for(proposal=proposal, user=request.user)
     return render(request, "applications/proposals/detail.html", context)
 
 
