@@ -39,6 +39,7 @@ from tests.factories import (
     ResourceRequestFactory,
     SubmittableProposalFactory,
     UserFactory,
+    advance,
     pdf_bytes,
 )
 
@@ -470,9 +471,7 @@ def test_withdrawing_needs_a_reason_and_tells_the_team():
 
 
 def test_no_withdrawal_after_a_decision():
-    proposal = SubmittableProposalFactory()
-    proposal.status = ProposalStatus.REJECTED
-    proposal.save()
+    proposal = advance(SubmittableProposalFactory(), to=ProposalStatus.REJECTED)
     with pytest.raises(ValidationError, match="only be withdrawn before a decision"):
         proposal_withdraw(proposal=proposal, by=proposal.created_by, reason="Too late")
 

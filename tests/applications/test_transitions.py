@@ -174,10 +174,13 @@ def test_the_signal_comes_after_commit_and_never_for_a_rollback(django_capture_o
 
     proposal_transitioned.connect(listener)
     try:
-        with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
-            with transaction.atomic():
-                proposal_transition(proposal=proposal, action="declare_eligible", by=officer)
-                raise RuntimeError("rolled back")
+        with (
+            django_capture_on_commit_callbacks(execute=True),
+            pytest.raises(RuntimeError),
+            transaction.atomic(),
+        ):
+            proposal_transition(proposal=proposal, action="declare_eligible", by=officer)
+            raise RuntimeError("rolled back")
         assert heard == []
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
             proposal_transition(proposal=proposal, action="declare_eligible", by=officer)
