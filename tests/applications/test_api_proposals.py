@@ -317,7 +317,7 @@ def test_submitted_proposal_cannot_be_edited_through_the_api():
     assert "submitted" in edit.json()["detail"]
     assert snapshot(proposal) == before
     # ...but its owner can still read it.
-    assert api.get(f"{base}/").json()["reference"] == "AIF-FL-2031-06-0001"
+    assert api.get(f"{base}/").json()["reference"] == proposal.reference
 
 
 # --- resource requests ---------------------------------------------------------------------------
