@@ -80,6 +80,7 @@ def test_the_door_does_what_the_table_allows_and_refuses_everything_else(path, s
             allowed = workflow.transition(status, action, actor=actor, call=proposal.call)
             before = proposal_state(proposal)
             activities = Activity.objects.count()
+            mails = Notification.objects.count()
             try:
                 with transaction.atomic():
                     result = proposal_transition(
@@ -104,6 +105,7 @@ def test_the_door_does_what_the_table_allows_and_refuses_everything_else(path, s
                 assert len(message) > 20, message
                 assert proposal_state(proposal) == before
                 assert Activity.objects.count() == activities
+                assert Notification.objects.count() == mails
     expected = sum(
         1
         for action in EVERY_ACTION
