@@ -4,8 +4,8 @@ attachments, submit, withdraw, and the cut-off roll-over.
 Every function is keyword-only and atomic, checks permission and state, writes the activity log
 and queues its mail and background work after commit. A proposal's status changes only through
 `proposal_transition` (transitions.py), the one door; submit and withdraw are its callers.
-Errors a person can fix are raised as Django ValidationErrors keyed by field; an edit based on a stale version raises EditConflict
-(ProposalConflict for the proposal's own fields).
+Errors a person can fix are raised as Django ValidationErrors keyed by field; an edit based on a
+stale version raises EditConflict (ProposalConflict for the proposal's own fields).
 Acting on a proposal the user may not see raises PermissionDenied (pages and the API turn it into
 a 404).
 
