@@ -257,7 +257,7 @@ def catalogue_seed(*, by=None) -> CatalogueSeedResult:
     if centres_created or centres_updated or created_count or updated_count:
         activity_record(
             actor=by,
-            verb="catalogue.seeded",
+            verb="catalogue.seed",
             data={**asdict(result), "centres_updated": centres_updated},
         )
     return result

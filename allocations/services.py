@@ -77,7 +77,7 @@ def partition_update(*, partition: Partition, by, **facts: Any) -> list[str]:
         from_state = to_state = ""
     activity_record(
         actor=by,
-        verb="partition.updated",
+        verb="partition.update",
         target=current,
         from_state=from_state,
         to_state=to_state,

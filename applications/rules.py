@@ -57,15 +57,14 @@ def _phase(proposal):
 
 @rules.predicate
 def is_proposal_member(user, obj) -> bool:
-    """A member of the organisation that applies."""
+    """A member of the organisation that applies (the cached membership rule)."""
+    from applications.hooks import proposal_actors
+    from applications.workflow import Actor
+
     proposal = _proposal_of(obj)
     if proposal is None or not user.is_authenticated:
         return False
-    from portal.models import Membership
-
-    return Membership.objects.filter(
-        organisation_id=proposal.organisation_id, user_id=user.pk
-    ).exists()
+    return Actor.APPLICANT in proposal_actors(proposal=proposal, user=user)
 
 
 @rules.predicate
@@ -80,43 +79,50 @@ def proposal_is_editable(user, obj) -> bool:
     return proposal is not None and _phase(proposal).applicant_can_edit
 
 
-def _applicant_may(action: str):
-    @rules.predicate(name=f"applicant_may_{action}")
+def _may(action: str):
+    """`user` is, for this proposal, an actor the evaluation path allows to take `action` now:
+    the same question the one door asks (applications.hooks providers + applications.workflow)."""
+
+    @rules.predicate(name=f"may_{action}")
     def predicate(user, obj) -> bool:
-        from applications.workflow import Actor, workflow_for
+        from applications.hooks import proposal_actors
+        from applications.workflow import workflow_for
 
         proposal = _proposal_of(obj)
-        if proposal is None:
+        if proposal is None or not user.is_authenticated:
             return False
-        return workflow_for(proposal.call).can(
-            proposal.status, action, actor=Actor.APPLICANT, call=proposal.call
+        actors = proposal_actors(proposal=proposal, user=user)
+        return bool(actors) and workflow_for(proposal.call).can(
+            proposal.status, action, actor=actors, call=proposal.call
         )
 
     return predicate
 
 
-proposal_can_be_submitted = _applicant_may("submit")
-proposal_can_be_withdrawn = _applicant_may("withdraw")
+@rules.predicate
+def proposal_is_submitted(user, obj) -> bool:
+    """Submitted (whatever happened since): a draft withdrawn before submission was never
+    submitted and stays private. The selectors ask the same (applications.hooks.submitted_q)."""
+    from applications.hooks import was_submitted
+
+    return was_submitted(_proposal_of(obj))
 
 
 @rules.predicate
-def proposal_is_submitted(user, obj) -> bool:
-    """Submitted (whatever happened since): from then on the programme office may read it. A
-    draft withdrawn before submission was never submitted and stays private; the selectors ask
-    the same (applications.selectors.proposals.read_by_programme_office)."""
-    from applications.models import ProposalStatus
+def can_view_proposal(user, obj) -> bool:
+    """Anyone who is someone to this proposal (applications.hooks' actor providers: its team, a
+    programme officer once submitted, an assessor of a requested centre, later its reviewers).
+    The selectors filter lists with the same providers."""
+    from applications.hooks import proposal_actors
 
     proposal = _proposal_of(obj)
-    if proposal is None or proposal.status == ProposalStatus.DRAFT:
+    if proposal is None or not user.is_authenticated:
         return False
-    return not (proposal.status == ProposalStatus.WITHDRAWN and proposal.submitted_at is None)
+    return bool(proposal_actors(proposal=proposal, user=user))
 
-
-# A draft is private to the applying organisation; officers read proposals once submitted.
-can_view_proposal = is_proposal_member | (is_programme_officer & proposal_is_submitted)
 
 rules.add_perm("applications.view_proposal", can_view_proposal)
 rules.add_perm("applications.change_proposal", is_proposal_member & proposal_is_editable)
-rules.add_perm("applications.submit_proposal", is_proposal_member & proposal_can_be_submitted)
-rules.add_perm("applications.withdraw_proposal", is_proposal_member & proposal_can_be_withdrawn)
+rules.add_perm("applications.submit_proposal", _may("submit"))
+rules.add_perm("applications.withdraw_proposal", _may("withdraw"))
 rules.add_perm("applications.view_attachment", can_view_proposal)

@@ -35,12 +35,14 @@ class Actor(models.TextChoices):
 
 @dataclass(frozen=True)
 class Transition:
-    action: str  # verb used by services and the activity log, e.g. "submit"
+    action: str  # used by services; the activity log records it as "proposal.<action>"
     target: str  # a ProposalStatus value
     label: str  # button text
     actors: frozenset[str]
     # Name of a boolean Call field that must be set for this transition (e.g. "right_of_reply").
     requires_call_flag: str = ""
+    # Mail template the door sends to the proposal's team when the transition is taken.
+    team_mail: str = ""
 
 
 @dataclass(frozen=True)
@@ -119,7 +121,9 @@ OFFICER_OR_SYSTEM = frozenset({A.PROGRAMME_OFFICER, A.SYSTEM})
 
 
 def _withdraw() -> Transition:
-    return Transition("withdraw", S.WITHDRAWN, "Withdraw", APPLICANT)
+    return Transition(
+        "withdraw", S.WITHDRAWN, "Withdraw", APPLICANT, team_mail="proposal_withdrawn"
+    )
 
 
 def _decisions() -> tuple[Transition, ...]:

@@ -68,7 +68,7 @@ def organisations_and_people(ctx: BenchContext) -> str:
     )
     Activity.objects.bulk_create(
         [
-            Activity(actor=users[n % people], verb="organisation.updated",
+            Activity(actor=users[n % people], verb="organisation.update",
                      object_repr=f"Bench Startup {n % organisations:05d} GmbH")
             for n in range(ctx.count(50000))
         ],

@@ -45,6 +45,7 @@ def navigation(request) -> dict:
             reviewer=roles.is_reviewer(user),
             technical_assessor=roles.is_technical_assessor(user),
             centre_administrator=roles.is_centre_administrator(user),
+            # A link to the Django admin, the one place where the superuser flag counts.
             admin=user.is_superuser,
             failed_work=user.has_perm("portal.manage_failed_work"),
             unread_notifications=SimpleLazyObject(unread),

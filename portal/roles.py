@@ -52,15 +52,12 @@ def is_centre_administrator(user) -> bool:
 
 
 def is_staff_role(user) -> bool:
-    """Anyone who sees other people's proposals or runs the programme: must use MFA."""
+    """Anyone who sees other people's proposals or runs the programme: must use MFA. The staff
+    flag opens the Django admin (where a superuser's powers lie, so they need it too); the
+    superuser flag alone opens nothing."""
     if not user.is_authenticated:
         return False
-    return bool(
-        user.is_staff
-        or user.is_superuser
-        or _group_names(user) & set(STAFF_GROUPS)
-        or _centre_roles(user)
-    )
+    return bool(user.is_staff or _group_names(user) & set(STAFF_GROUPS) or _centre_roles(user))
 
 
 def ensure_role_groups() -> None:

@@ -2,11 +2,10 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from applications.views.calls import home
 from portal import health, views_api_token
 
 urlpatterns = [
-    path("", home, name="home"),
+    path("", include("applications.home_urls")),
     path("accounts/", include("allauth.urls")),
     path("", include("portal.urls_core")),
     path("", include("allocations.urls")),

@@ -34,7 +34,11 @@ from applications.models import (
     ResourceRequest,
 )
 from applications.selectors.calls import calls_published
-from applications.selectors.proposals import proposals_listed_for, proposals_visible_to
+from applications.selectors.proposals import (
+    proposal_history_for,
+    proposals_listed_for,
+    proposals_visible_to,
+)
 from applications.services.proposals import (
     EDITABLE_FIELDS,
     proposal_create,
@@ -192,6 +196,11 @@ class ProposalSerializer(APIModelSerializer):
             "withdrawal_reason",
         ]
         read_only_fields = [f for f in fields if f not in EDITABLE_PROPOSAL_FIELDS]
+
+
+class TimelineEntrySerializer(serializers.Serializer):
+    at = UTCDateTimeField(read_only=True)
+    text = serializers.CharField(read_only=True)
 
 
 class ProposalListSerializer(APIModelSerializer):
@@ -379,6 +388,8 @@ class ProposalViewSet(
             return ProposalUpdateSerializer
         if self.action == "withdraw":
             return WithdrawSerializer
+        if self.action == "timeline":
+            return TimelineEntrySerializer
         return ProposalSerializer
 
     def _reloaded(self, proposal: Proposal) -> dict:
@@ -446,6 +457,21 @@ class ProposalViewSet(
                 proposal=proposal, by=request.user, reason=serializer.validated_data["reason"]
             )
         return Response(self._reloaded(proposal))
+
+    @extend_schema(
+        summary="History of a proposal",
+        description="Newest first. Its team reads the timeline meant for applicants; staff who "
+        "may see the proposal read its audit trail, downloads and evaluation work included.",
+        tags=["proposals"],
+        operation_id="proposals_timeline",
+        parameters=[PROPOSAL_ID_PARAMETER],
+        responses={200: TimelineEntrySerializer(many=True), 404: ERROR_RESPONSES[404]},
+    )
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def timeline(self, request, pk=None):
+        proposal = self.get_object()
+        entries = proposal_history_for(proposal=proposal, user=request.user)
+        return Response(TimelineEntrySerializer(entries, many=True).data)
 
 
 PROPOSAL_PATH_PARAMETER = OpenApiParameter(

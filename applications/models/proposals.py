@@ -183,8 +183,8 @@ class Proposal(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
-    # When the proposal was decided (eligibility refused, awarded, waitlisted or rejected): stops
-    # its time-to-access clock (applications.time_to_access).
+    # When the proposal reached a decided phase (applications.workflow, Phase.is_decided); set by
+    # the one door for state changes. The time-to-access clock stops here.
     decided_at = models.DateTimeField(null=True, blank=True)
     withdrawal_reason = models.TextField(
         blank=True,

@@ -22,6 +22,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from applications.deadlines import format_deadline
+from applications.hooks import proposals_visible_q, submitted_q
 from applications.models import (
     AI_ACT_QUESTIONS,
     CallPartition,
@@ -32,8 +33,8 @@ from applications.models import (
     TeamMember,
 )
 from applications.workflow import open_statuses, workflow_for
+from portal.activity_actions import Audience, applicant_wording, staff_wording
 from portal.models import Activity, Membership, Organisation
-from portal.roles import is_programme_officer
 
 # --- time -------------------------------------------------------------------------------------
 
@@ -56,24 +57,19 @@ def read_by_programme_office() -> Q:
     """Proposals the programme office may read: those that were submitted. A draft stays private
     to its organisation, also once withdrawn without ever being submitted (no submission time).
     applications.rules.proposal_is_submitted asks the same of one proposal."""
-    return ~Q(status=ProposalStatus.DRAFT) & ~Q(
-        status=ProposalStatus.WITHDRAWN, submitted_at__isnull=True
-    )
+    return submitted_q()
 
 
 def proposals_visible_to(*, user) -> QuerySet[Proposal]:
-    """Proposals `user` may see: their organisations' proposals; officers see every proposal once it
-    is submitted (a draft stays private to its organisation).
-
-    Later roles (reviewers, technical assessors) widen this in their own selectors.
-    """
+    """Proposals `user` may see: those for which some actor provider (applications.hooks) counts
+    them as someone — their organisations' proposals, every submitted one for officers, those
+    requesting their centre for assessors. The rule applications.view_proposal asks the same
+    providers of one proposal. Being a superuser counts for nothing here."""
     base = Proposal.objects.select_related("call", "cutoff", "organisation", "pi")
-    if not getattr(user, "is_authenticated", False):
+    visible = proposals_visible_q(user=user)
+    if visible is None:
         return base.none()
-    own = Q(organisation__in=Membership.objects.filter(user=user).values("organisation_id"))
-    if is_programme_officer(user) or user.is_superuser:
-        return base.filter(own | read_by_programme_office())
-    return base.filter(own)
+    return base.filter(visible)
 
 
 def proposals_listed_for(*, user) -> QuerySet[Proposal]:
@@ -475,16 +471,42 @@ DASHBOARD_ORDER = (
 )
 
 
+def _timeline_rows(proposal_ids: list[int], *, audience: str | None):
+    """Activity rows logged on these proposals; only those meant for `audience` when given."""
+    rows = Activity.objects.filter(
+        content_type=ContentType.objects.get_for_model(Proposal),
+        object_id__in=[str(pk) for pk in proposal_ids],
+    )
+    if audience is not None:
+        rows = rows.filter(audience=audience)
+    return rows.select_related("actor").only(
+        "object_id",
+        "verb",
+        "created_at",
+        "data",
+        "actor__first_name",
+        "actor__last_name",
+        "actor__email",
+    )
+
+
+def _actor_name(row: Activity) -> str:
+    return row.actor.display_name if row.actor is not None else ""
+
+
+def _applicant_entry(row: Activity) -> TimelineEntry:
+    text = applicant_wording(row.verb, actor_name=_actor_name(row), data=row.data)
+    return TimelineEntry(at=row.created_at, text=text)
+
+
 def _timelines(proposals: list[Proposal], per_proposal: int = 8) -> dict[int, list[TimelineEntry]]:
-    """The newest `per_proposal` activities of each of many proposals, in one query: the rows are
-    numbered per proposal in the database, so a long history is never loaded to be dropped."""
+    """The newest `per_proposal` entries meant for applicants of each of many proposals, in one
+    query: the rows are numbered per proposal in the database, so a long history is never loaded
+    to be dropped. Staff entries (downloads, assessments, reviewers' work) are never among them."""
     if not proposals:
         return {}
-    content_type = ContentType.objects.get_for_model(Proposal)
     rows = (
-        Activity.objects.filter(
-            content_type=content_type, object_id__in=[str(p.pk) for p in proposals]
-        )
+        _timeline_rows([p.pk for p in proposals], audience=Audience.APPLICANT)
         .annotate(
             newness=Window(
                 RowNumber(),
@@ -496,11 +518,43 @@ def _timelines(proposals: list[Proposal], per_proposal: int = 8) -> dict[int, li
         .order_by("object_id", "newness")
     )
     found: dict[int, list[TimelineEntry]] = defaultdict(list)
-    for row in rows.only("object_id", "verb", "created_at"):
-        found[int(row.object_id)].append(
-            TimelineEntry(at=row.created_at, text=row.verb.capitalize())
-        )
+    for row in rows:
+        found[int(row.object_id)].append(_applicant_entry(row))
     return found
+
+
+def proposal_timeline(*, proposal: Proposal, limit: int = 50) -> list[TimelineEntry]:
+    """The applicant's timeline of one proposal, newest first: only entries meant for them,
+    worded for them (portal.activity_actions)."""
+    rows = _timeline_rows([proposal.pk], audience=Audience.APPLICANT).order_by("-created_at", "-id")
+    return [_applicant_entry(row) for row in rows[:limit]]
+
+
+def proposal_audit_trail(*, proposal: Proposal, limit: int = 200) -> list[TimelineEntry]:
+    """Everything logged on one proposal, staff entries included, worded for staff. For staff
+    pages only: never hand it to an applicant."""
+    rows = _timeline_rows([proposal.pk], audience=None).order_by("-created_at", "-id")
+    return [
+        TimelineEntry(
+            at=row.created_at,
+            text=staff_wording(row.verb, actor_name=_actor_name(row), data=row.data),
+        )
+        for row in rows[:limit]
+    ]
+
+
+def proposal_history_for(*, proposal: Proposal, user) -> list[TimelineEntry]:
+    """What `user` may read of a proposal's history: its team (and anyone else on the applying
+    side) the applicant's timeline; staff who may see the proposal, the audit trail."""
+    from applications.hooks import proposal_actors
+    from applications.workflow import Actor
+
+    actors = proposal_actors(proposal=proposal, user=user)
+    if not actors:
+        return []
+    if Actor.APPLICANT in actors:
+        return proposal_timeline(proposal=proposal)
+    return proposal_audit_trail(proposal=proposal)
 
 
 def _next_step(proposal: Proposal) -> str:
@@ -588,9 +642,12 @@ __all__ = [
     "describe_instant",
     "open_proposals_for_cutoff",
     "proposal_for_pdf",
+    "proposal_audit_trail",
     "proposal_get_for_user",
+    "proposal_history_for",
     "proposal_sections_completeness",
     "proposal_submission_problems",
+    "proposal_timeline",
     "proposals_listed_for",
     "proposals_visible_to",
     "read_by_programme_office",

@@ -188,7 +188,7 @@ def call_create(
         )
         for i, c in enumerate(DEFAULT_CRITERIA)
     )
-    activity_record(actor=by, verb="call.created", target=call, data={"mode": call.mode})
+    activity_record(actor=by, verb="call.create", target=call, data={"mode": call.mode})
     return call
 
 
@@ -216,7 +216,7 @@ def call_update(*, call: Call, by, **changes: Any) -> Call:
     call.save()
     changed = sorted(name for name in changes if before[name] != getattr(call, name))
     if changed:
-        activity_record(actor=by, verb="call.updated", target=call, data={"fields": changed})
+        activity_record(actor=by, verb="call.update", target=call, data={"fields": changed})
     return call
 
 
@@ -243,7 +243,7 @@ def call_publish(*, call: Call, by) -> Call:
     call.is_published = True
     call.save(update_fields=["is_published", "updated_at"])
     activity_record(
-        actor=by, verb="call.published", target=call, from_state="unpublished", to_state="published"
+        actor=by, verb="call.publish", target=call, from_state="unpublished", to_state="published"
     )
     return call
 
@@ -257,7 +257,7 @@ def call_unpublish(*, call: Call, by) -> Call:
     call.save(update_fields=["is_published", "updated_at"])
     activity_record(
         actor=by,
-        verb="call.unpublished",
+        verb="call.unpublish",
         target=call,
         from_state="published",
         to_state="unpublished",
@@ -306,7 +306,7 @@ def cutoff_add(*, call: Call, at: datetime, by) -> CutOff:
     cutoff = CutOff.objects.create(call=call, at=at)
     for offered in call.offered_partitions.select_related("partition__centre"):
         _create_pool(cutoff, offered, offered.pool_hours_per_cutoff)
-    activity_record(actor=by, verb="cutoff.added", target=call, data={"at": at.isoformat()})
+    activity_record(actor=by, verb="cutoff.add", target=call, data={"at": at.isoformat()})
     return cutoff
 
 
@@ -351,7 +351,7 @@ def cutoff_schedule_generate(
     if created:
         activity_record(
             actor=by,
-            verb="cutoff.schedule_generated",
+            verb="cutoff.generate_schedule",
             target=call,
             data={"count": len(created), "days": sorted(set(days_of_month)), "time": str(clock)},
         )
@@ -370,7 +370,7 @@ def cutoff_delete(*, cutoff: CutOff, by) -> None:
         CapacityPool.objects.filter(pk__in=pool_ids).delete()
     except ProtectedError as exc:
         raise ValidationError("Hours were already granted from this cut-off's pools.") from exc
-    activity_record(actor=by, verb="cutoff.deleted", target=call, data={"at": at.isoformat()})
+    activity_record(actor=by, verb="cutoff.delete", target=call, data={"at": at.isoformat()})
 
 
 # --- Offered partitions and capacity ------------------------------------------------------------
@@ -424,7 +424,7 @@ def offered_partition_add(
         _create_pool(cutoff, offered, pool_hours_per_cutoff)
     activity_record(
         actor=by,
-        verb="offered_partition.added",
+        verb="offered_partition.add",
         target=call,
         data={"partition": str(partition), "min": str(min_hours), "max": str(max_hours)},
     )
@@ -452,7 +452,7 @@ def offered_partition_update(
     offered_partition.save()
     activity_record(
         actor=by,
-        verb="offered_partition.updated",
+        verb="offered_partition.update",
         target=offered_partition.call,
         data={
             "partition": str(offered_partition.partition),
@@ -478,7 +478,7 @@ def offered_partition_remove(*, offered_partition: CallPartition, by) -> None:
     except ProtectedError as exc:
         raise ValidationError("Hours were already granted from this partition's pools.") from exc
     activity_record(
-        actor=by, verb="offered_partition.removed", target=call, data={"partition": label}
+        actor=by, verb="offered_partition.remove", target=call, data={"partition": label}
     )
 
 
@@ -510,7 +510,7 @@ def cutoff_pools_set(*, call: Call, by, hours: dict[tuple[int, int], Decimal]) -
             changed.append(link)
     if changed:
         activity_record(
-            actor=by, verb="call.pools_updated", target=call, data={"pools": len(changed)}
+            actor=by, verb="call.update_pools", target=call, data={"pools": len(changed)}
         )
     return changed
 
@@ -562,7 +562,7 @@ def criterion_add(
     )
     _check_criterion(criterion)
     criterion.save()
-    activity_record(actor=by, verb="criterion.added", target=call, data={"name": name})
+    activity_record(actor=by, verb="criterion.add", target=call, data={"name": name})
     return criterion
 
 
@@ -576,7 +576,7 @@ def criterion_update(*, criterion: EvaluationCriterion, by, **changes: Any) -> E
     _check_criterion(criterion)
     criterion.save()
     activity_record(
-        actor=by, verb="criterion.updated", target=criterion.call, data={"name": criterion.name}
+        actor=by, verb="criterion.update", target=criterion.call, data={"name": criterion.name}
     )
     return criterion
 
@@ -588,4 +588,4 @@ def criterion_delete(*, criterion: EvaluationCriterion, by) -> None:
         raise ValidationError("A published call keeps at least one criterion.")
     name = criterion.name
     criterion.delete()
-    activity_record(actor=by, verb="criterion.deleted", target=call, data={"name": name})
+    activity_record(actor=by, verb="criterion.delete", target=call, data={"name": name})

@@ -1,5 +1,6 @@
 import zoneinfo
 
+import rules
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 
@@ -59,3 +60,22 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return self.get_full_name() or self.email
+
+    # A superuser is not a role. Django answers yes to every permission a superuser asks; the
+    # portal's own permissions (the `rules` of each app: pages, services, the API) are answered by
+    # roles and object rules alone. In the Django admin (portal.admin_site) the user asks model
+    # permissions instead, through `has_model_perm`: the one place where the superuser flag counts.
+    def has_perm(self, perm: str, obj=None) -> bool:
+        if getattr(self, "asks_model_permissions", False):  # set by portal.admin_site only
+            return self.has_model_perm(perm)
+        if rules.perm_exists(perm):
+            return self.is_active and rules.has_perm(perm, self, obj)
+        return super().has_perm(perm, obj)
+
+    def has_model_perm(self, perm: str) -> bool:
+        """Django's model permission `perm` (the admin's question): superusers hold them all."""
+        from django.contrib.auth.backends import ModelBackend
+
+        if not self.is_active:
+            return False
+        return self.is_superuser or ModelBackend().has_perm(self, perm)

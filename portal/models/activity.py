@@ -3,9 +3,15 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
+from portal.activity_actions import Audience
+
 
 class Activity(models.Model):
-    """Who did what to which object, when, from which state to which. Written by services only."""
+    """Who did what to which object, when, from which state to which. Written by services only.
+
+    `verb` is the action's dotted code (`proposal.submit`); its audience and wording come from
+    portal.activity_actions. Entries for staff are the audit log only: an applicant never sees one.
+    """
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -14,7 +20,10 @@ class Activity(models.Model):
         on_delete=models.SET_NULL,
         related_name="activities",
     )
-    verb = models.CharField(max_length=80)
+    verb = models.CharField("action", max_length=80)
+    audience = models.CharField(
+        max_length=16, choices=Audience.choices, default=Audience.STAFF, db_index=True
+    )
     content_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.CASCADE)
     object_id = models.CharField(max_length=64, blank=True)
     target = GenericForeignKey("content_type", "object_id")

@@ -13,7 +13,7 @@ def api_token_issue(*, user) -> Token:
     """A fresh token for `user`; any earlier token stops working at once."""
     replaced = Token.objects.filter(user=user).delete()[0] > 0
     token = Token.objects.create(user=user)
-    activity_record(actor=user, verb="api_token_issued", target=user, data={"replaced": replaced})
+    activity_record(actor=user, verb="api_token.issue", target=user, data={"replaced": replaced})
     return token
 
 
@@ -22,5 +22,5 @@ def api_token_revoke(*, user) -> bool:
     """Delete the user's token; False when there was none."""
     deleted = Token.objects.filter(user=user).delete()[0] > 0
     if deleted:
-        activity_record(actor=user, verb="api_token_revoked", target=user)
+        activity_record(actor=user, verb="api_token.revoke", target=user)
     return deleted

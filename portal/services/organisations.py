@@ -56,7 +56,7 @@ def organisation_create(*, by: User, facts: dict[str, Any]) -> Organisation:
     Membership.objects.create(organisation=organisation, user=by, role=Membership.Role.OWNER)
     activity_record(
         actor=by,
-        verb="organisation.created",
+        verb="organisation.create",
         target=organisation,
         data={"kind": organisation.kind},
     )
@@ -85,7 +85,7 @@ def organisation_update(
     organisation.save()
     activity_record(
         actor=by,
-        verb="organisation.updated",
+        verb="organisation.update",
         target=organisation,
         from_state=kind_before,
         to_state=organisation.kind,
@@ -148,7 +148,7 @@ def invitation_create(*, organisation: Organisation, by: User, email: str) -> In
             {"email": f"{email} has already been invited and has not answered yet."},
             code="already_invited",
         ) from exc
-    activity_record(actor=by, verb="invitation.created", target=organisation, data={"email": email})
+    activity_record(actor=by, verb="invitation.create", target=organisation, data={"email": email})
     _invitation_mail(invitation, by=by, idempotency_key=f"invitation:{invitation.pk}:created")
     return invitation
 
@@ -174,7 +174,7 @@ def invitation_resend(*, invitation: Invitation, by: User) -> Invitation:
     invitation.save(update_fields=["token", "renewed_at", "invited_by"])
     activity_record(
         actor=by,
-        verb="invitation.resent",
+        verb="invitation.resend",
         target=invitation.organisation,
         data={
             "email": invitation.email,
@@ -203,7 +203,7 @@ def invitation_revoke(*, invitation: Invitation, by: User) -> Invitation:
     invitation.save(update_fields=["status"])
     activity_record(
         actor=by,
-        verb="invitation.revoked",
+        verb="invitation.revoke",
         target=invitation.organisation,
         from_state=Invitation.Status.PENDING,
         to_state=Invitation.Status.REVOKED,
@@ -241,7 +241,7 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
     invitation.save(update_fields=["status", "accepted_by", "accepted_at"])
     activity_record(
         actor=user,
-        verb="invitation.accepted",
+        verb="invitation.accept",
         target=organisation,
         from_state=Invitation.Status.PENDING,
         to_state=Invitation.Status.ACCEPTED,
@@ -317,7 +317,7 @@ def membership_remove(*, membership: Membership, by: User) -> None:
     membership.delete()
     activity_record(
         actor=by,
-        verb="membership.removed",
+        verb="membership.remove",
         target=organisation,
         from_state=membership.role,
         data={"email": removed_email, "left": by.pk == membership.user_id},
@@ -353,7 +353,7 @@ def membership_change_role(*, membership: Membership, role: str, by: User) -> Me
     membership.save(update_fields=["role"])
     activity = activity_record(
         actor=by,
-        verb="membership.role_changed",
+        verb="membership.change_role",
         target=organisation,
         from_state=before,
         to_state=role,

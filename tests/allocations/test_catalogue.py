@@ -28,7 +28,7 @@ def test_seed_creates_the_real_systems_once_however_often_it_runs():
         "IT4I",
     }
     # Logged when something changed: the second run leaves no trace.
-    assert Activity.objects.filter(verb="catalogue.seeded").count() == 1
+    assert Activity.objects.filter(verb="catalogue.seed").count() == 1
 
 
 @pytest.mark.django_db
@@ -84,4 +84,4 @@ def test_reseeding_restores_published_facts_but_keeps_the_centres_active_flag():
     assert karolina.nodes == 72
     assert karolina.is_active is False
     assert "refreshed: 1." in out.getvalue()
-    assert Activity.objects.filter(verb="catalogue.seeded").count() == 2
+    assert Activity.objects.filter(verb="catalogue.seed").count() == 2

@@ -23,7 +23,7 @@ def test_partition_update_saves_and_logs_what_changed():
     assert (partition.nodes, partition.is_active) == (1000, False)
     assert partition.sustained_tflops_per_accelerator == Decimal("380.0")
     assert changed == ["is_active", "nodes", "sustained_tflops_per_accelerator"]
-    activity = Activity.objects.get(verb="partition.updated")
+    activity = Activity.objects.get(verb="partition.update")
     assert activity.actor == admin.user
     assert (activity.from_state, activity.to_state) == ("active", "inactive")
     assert activity.data["changes"]["nodes"] == ["1120", "1000"]
@@ -41,7 +41,7 @@ def test_partition_update_with_nothing_changed_writes_nothing():
         sustained_tflops_per_accelerator=Decimal("400.00"),  # the same figure, written otherwise
     )
     assert changed == []
-    assert not Activity.objects.filter(verb="partition.updated").exists()
+    assert not Activity.objects.filter(verb="partition.update").exists()
 
 
 @pytest.mark.django_db

@@ -296,13 +296,13 @@ def test_saved_is_said_only_when_something_changed(client):
     page = response.content.decode()
     assert "was saved" not in page
     assert f"Nothing was changed on {partition.system_name} {partition.name}." in page
-    assert not Activity.objects.filter(verb="partition.updated").exists()
+    assert not Activity.objects.filter(verb="partition.update").exists()
     # A real change is saved, and said.
     response = client.post(edit_url(partition), edit_data(partition, nodes=1100), follow=True)
     page = response.content.decode()
     assert f"{partition.system_name} {partition.name} was saved." in page
     assert "Nothing was changed" not in page
-    assert Activity.objects.filter(verb="partition.updated").count() == 1
+    assert Activity.objects.filter(verb="partition.update").count() == 1
 
 
 @pytest.mark.django_db

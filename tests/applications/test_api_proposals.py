@@ -22,6 +22,7 @@ from tests.factories import (
     ResourceRequestFactory,
     SubmittableProposalFactory,
     UserFactory,
+    advance,
 )
 
 pytestmark = pytest.mark.django_db
@@ -290,7 +291,7 @@ def test_abstract_longer_than_the_call_allows_is_refused():
 
 
 def test_submitted_proposal_cannot_be_edited_through_the_api():
-    proposal = complete_draft(status=ProposalStatus.SUBMITTED, reference="AIF-FL-2031-06-0001")
+    proposal = advance(complete_draft(), to=ProposalStatus.SUBMITTED)
     request = proposal.requests.get()
     before = snapshot(proposal)
     api = api_for(proposal.pi)
@@ -316,7 +317,7 @@ def test_submitted_proposal_cannot_be_edited_through_the_api():
     assert "submitted" in edit.json()["detail"]
     assert snapshot(proposal) == before
     # ...but its owner can still read it.
-    assert api.get(f"{base}/").json()["reference"] == "AIF-FL-2031-06-0001"
+    assert api.get(f"{base}/").json()["reference"] == proposal.reference
 
 
 # --- resource requests ---------------------------------------------------------------------------
@@ -493,13 +494,13 @@ def test_submit_one_second_before_the_cutoff_is_accepted():
 
 
 def test_submitted_proposal_cannot_be_submitted_again():
-    proposal = complete_draft(status=ProposalStatus.SUBMITTED, reference="AIF-FL-2031-06-0002")
+    proposal = advance(complete_draft(), to=ProposalStatus.SUBMITTED)
     response = api_for(proposal.pi).post(f"/api/v1/proposals/{proposal.pk}/submit/")
     assert response.status_code == 403
 
 
 def test_withdraw_needs_a_reason():
-    proposal = complete_draft(status=ProposalStatus.SUBMITTED, reference="AIF-FL-2031-06-0003")
+    proposal = advance(complete_draft(), to=ProposalStatus.SUBMITTED)
     api = api_for(proposal.pi)
     url = f"/api/v1/proposals/{proposal.pk}/withdraw/"
 

@@ -36,7 +36,7 @@ def test_a_pdf_is_stored_privately_under_an_unguessable_name():
     assert attachment.size_bytes == len(pdf_bytes(pages=2))
     with default_storage.open(attachment.file.name, "rb") as fh:
         assert fh.read(5) == b"%PDF-"
-    assert Activity.objects.filter(verb="uploaded attachment").exists()
+    assert Activity.objects.filter(verb="attachment.upload").exists()
 
 
 def test_a_renamed_executable_is_refused_with_a_clear_error():

@@ -54,7 +54,7 @@ def test_a_new_call_copies_the_mode_defaults_and_gets_the_default_criteria():
         "Quality and efficiency of implementation",
     ]
     assert all(c.scale_max == 5 and c.threshold == 3 for c in call.criteria.all())
-    assert Activity.objects.filter(verb="call.created", object_id=str(call.pk)).exists()
+    assert Activity.objects.filter(verb="call.create", object_id=str(call.pk)).exists()
 
 
 def test_officer_values_win_over_the_mode_defaults():

@@ -61,7 +61,10 @@ def test_submitted_proposal_shows_its_timeline_and_what_comes_next(
     body = client.get(URL).content.decode()
     assert 'data-status-group="submitted"' in body
     assert proposal.reference in body
-    assert "Submitted proposal" in body  # the timeline, from the activity log
+    # The timeline, from the activity log, worded for the applicant.
+    assert (
+        f"{proposal.created_by.display_name} submitted the proposal ({proposal.reference})" in body
+    )
     assert "The programme office checks that your organisation is eligible." in body
     assert "Then: Eligible" in body  # the rest of the route, from the workflow table
     receipt = Notification.objects.filter(recipient=proposal.created_by).latest("id")
@@ -139,14 +142,18 @@ def test_each_timeline_keeps_the_newest_entries_and_loads_only_those():
 
     busy, quiet = ProposalFactory(), ProposalFactory()
     for n in range(30):
-        activity_record(actor=None, verb=f"step {n:02d}", target=busy)
-    activity_record(actor=None, verb="only step", target=quiet)
+        activity_record(
+            actor=None, verb="attachment.upload", target=busy, data={"name": f"step-{n:02d}.pdf"}
+        )
+        # Staff entries in between never count, nor show.
+        activity_record(actor=None, verb="proposal.download", target=busy, data={"file": "x"})
+    activity_record(actor=None, verb="attachment.upload", target=quiet, data={"name": "only.pdf"})
 
     with CaptureQueriesContext(connection) as queries:
         timelines = _timelines([busy, quiet], per_proposal=8)
     assert len(queries) <= 2  # the content type may be looked up once
     assert "ROW_NUMBER" in queries[-1]["sql"].upper()  # the database drops the older rows
-    busy_steps = [e.text for e in timelines[busy.pk] if e.text.startswith("Step")]
-    assert busy_steps == [f"Step {n:02d}" for n in range(29, 21, -1)]  # newest first
-    assert [e.text for e in timelines[quiet.pk]][-1] == "Only step"
-    assert len(timelines[busy.pk]) == 8
+    busy_steps = [e.text for e in timelines[busy.pk]]
+    # Newest first.
+    assert busy_steps == [f"The portal uploaded step-{n:02d}.pdf" for n in range(29, 21, -1)]
+    assert [e.text for e in timelines[quiet.pk]] == ["The portal uploaded only.pdf"]

@@ -92,9 +92,7 @@ def test_a_draft_rolls_over_to_the_next_cutoff_and_the_team_is_told(draft, mailo
     body = told.first().body_text
     assert "5 Jan 2027, 10:00 CET (Europe/Brussels)" in body
     assert "15 Dec 2026, 10:00 CET" in body
-    assert Activity.objects.filter(
-        verb="rolled over to the next cut-off", object_id=str(draft.pk)
-    ).exists()
+    assert Activity.objects.filter(verb="proposal.roll_over", object_id=str(draft.pk)).exists()
     # The rolled-over draft can now be submitted before the next cut-off.
     with time_machine.travel(NEXT_CUTOFF - timedelta(days=1), tick=False):
         submitted = proposal_submit(proposal=draft, by=draft.created_by)

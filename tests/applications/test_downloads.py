@@ -101,16 +101,12 @@ def test_a_draft_has_no_pdf_to_download(client):
 def test_every_download_of_a_confidential_document_is_logged(client, submitted):
     reader = submitted.created_by
     client.force_login(reader)
-    before = Activity.objects.filter(verb__startswith="downloaded").count()
+    before = Activity.objects.filter(verb="proposal.download").count()
     for url in document_urls(submitted).values():
         body_of(client.get(url))
-    rows = Activity.objects.filter(verb__startswith="downloaded").order_by("id")
+    rows = Activity.objects.filter(verb="proposal.download").order_by("id")
     assert rows.count() == before + 3
-    assert {row.verb for row in rows} == {
-        "downloaded attachment",
-        "downloaded CV",
-        "downloaded proposal PDF",
-    }
+    assert {row.data["document"] for row in rows} == {"attachment", "CV", "proposal PDF"}
     assert all(row.actor == reader and row.data["confidential"] for row in rows)
     assert all(row.data["proposal"] == submitted.pk for row in rows)
 
@@ -119,7 +115,7 @@ def test_refused_downloads_are_not_logged_as_downloads(client, submitted):
     client.force_login(UserFactory())
     for url in document_urls(submitted).values():
         client.get(url)
-    assert not Activity.objects.filter(verb__startswith="downloaded").exists()
+    assert not Activity.objects.filter(verb="proposal.download").exists()
 
 
 @override_settings(PORTAL_STAFF_MFA_REQUIRED=False)
@@ -128,4 +124,6 @@ def test_a_programme_officer_downloads_and_is_logged(client, submitted):
     client.force_login(officer)
     response = client.get(document_urls(submitted)["attachment"])
     assert response.status_code == 200
-    assert Activity.objects.filter(actor=officer, verb="downloaded attachment").exists()
+    assert Activity.objects.filter(
+        actor=officer, verb="proposal.download", data__document="attachment"
+    ).exists()

@@ -341,7 +341,7 @@ def test_an_officer_changes_an_offered_partitions_limits(officer_client):
     assert (offered.min_hours, offered.max_hours) == (Decimal(15_000), Decimal(40_000))
     assert offered.pool_hours_per_cutoff == Decimal(200_000)
     assert offered.sustained_tflops_per_accelerator == Decimal(350)
-    logged = Activity.objects.get(verb="offered_partition.updated")
+    logged = Activity.objects.get(verb="offered_partition.update")
     assert (logged.object_id, logged.data["max"]) == (str(offered.call_id), "40000")
 
 

@@ -124,7 +124,7 @@ def test_a_render_failure_leaves_the_proposal_submitted_and_the_failure_visible(
     assert "Rendering failed after 3 attempts" in page
 
     # Given up: logged, the site administrators alerted, the team not left without a receipt.
-    failed = Activity.objects.get(verb="proposal PDF failed")
+    failed = Activity.objects.get(verb="proposal_pdf.fail")
     assert failed.data["attempts"] == 3 and "Pango" in failed.data["error"]
     (alert,) = Notification.objects.filter(template="work_given_up")
     assert alert.recipient == administrator
@@ -150,7 +150,7 @@ def test_a_render_failure_leaves_the_proposal_submitted_and_the_failure_visible(
     assert proposal.pdf_next_attempt_at is None
     with_pdf = [m for m in mailoutbox if proposal.reference in m.subject and m.attachments]
     assert len(with_pdf) == 1 and "is attached as a PDF" in with_pdf[0].body
-    assert Activity.objects.filter(verb="rendered proposal PDF").exists()
+    assert Activity.objects.filter(verb="proposal_pdf.render").exists()
 
 
 def test_a_failed_pdf_whose_retry_message_was_lost_is_picked_up_when_due(

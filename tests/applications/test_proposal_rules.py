@@ -13,7 +13,9 @@ from tests.factories import (
     MembershipFactory,
     ProgrammeOfficerFactory,
     ProposalFactory,
+    SubmittableProposalFactory,
     UserFactory,
+    advance,
 )
 
 pytestmark = pytest.mark.django_db
@@ -66,7 +68,7 @@ def test_programme_officers_do_not_see_drafts():
 
 
 def test_programme_officers_see_but_do_not_edit():
-    proposal = ProposalFactory(status=ProposalStatus.SUBMITTED)
+    proposal = advance(SubmittableProposalFactory(), to=ProposalStatus.SUBMITTED)
     officer = ProgrammeOfficerFactory()
     assert perms(officer, proposal) == {
         "view_proposal": True,
@@ -79,7 +81,7 @@ def test_programme_officers_see_but_do_not_edit():
 
 
 def test_a_submitted_proposal_cannot_be_edited_by_anyone_but_can_be_withdrawn():
-    proposal = ProposalFactory(status=ProposalStatus.SUBMITTED)
+    proposal = advance(SubmittableProposalFactory(), to=ProposalStatus.SUBMITTED)
     member = proposal.created_by
     assert member.has_perm("applications.view_proposal", proposal)
     assert not member.has_perm("applications.change_proposal", proposal)

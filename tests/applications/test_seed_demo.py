@@ -117,9 +117,7 @@ def test_states_are_reached_through_the_services(django_capture_on_commit_callba
         assert proposal.reference.startswith(f"AIF-{proposal.call.mode_code}-"), proposal
         assert proposal.submitted_at < proposal.cutoff.at, proposal
         assert proposal.pdf_status == "ready", proposal
-        assert Activity.objects.filter(
-            object_id=str(proposal.pk), verb="submitted proposal"
-        ).exists()
+        assert Activity.objects.filter(object_id=str(proposal.pk), verb="proposal.submit").exists()
     withdrawn = Proposal.objects.get(status=ProposalStatus.WITHDRAWN)
     assert withdrawn.withdrawal_reason and withdrawn.withdrawn_at
     # Every submitted proposal was complete when it was sent.
@@ -163,7 +161,7 @@ def test_every_demo_login_lands_on_content(client, settings):
     # founder also has a proposal submitted at a past cut-off.
     shared = Proposal.objects.get(acronym="LEXFT")
     assert shared.status == ProposalStatus.DRAFT and shared.cutoff.at > timezone.now()
-    assert Activity.objects.filter(object_id=str(shared.pk), verb__contains="rolled over").exists()
+    assert Activity.objects.filter(object_id=str(shared.pk), verb="proposal.roll_over").exists()
     team = set(shared.team.values_list("user__email", flat=True))
     assert team == {"founder@demo.example", "teammate@demo.example"}
     assert shared.team.get(role=TeamMember.Role.PI).user.email == "founder@demo.example"

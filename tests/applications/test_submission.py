@@ -41,7 +41,7 @@ def test_complete_draft_is_submitted_locked_and_numbered(django_capture_on_commi
     local = submitted.cutoff.at.astimezone(zoneinfo.ZoneInfo("Europe/Brussels"))
     assert submitted.reference == f"AIF-FL-{local:%Y}-{local:%m}-0001"
     assert Activity.objects.filter(
-        verb="submitted proposal",
+        verb="proposal.submit",
         object_id=str(proposal.pk),
         from_state="draft",
         to_state="submitted",

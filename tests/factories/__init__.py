@@ -15,6 +15,7 @@ from .applications import (
     ResourceRequestFactory,
     SubmittableProposalFactory,
     TeamMemberFactory,
+    advance,
     pdf_bytes,
 )
 from .portal import (
@@ -27,6 +28,7 @@ from .portal import (
 )
 
 __all__ = [
+    "advance",
     "AttachmentFactory",
     "CallFactory",
     "CallPartitionFactory",

@@ -23,7 +23,7 @@ def test_admin_pages_for_portal_models_render(admin_client):
     membership = MembershipFactory(role=Membership.Role.OWNER)
     InvitationFactory(organisation=membership.organisation)
     activity_record(
-        actor=membership.user, verb="organisation.created", target=membership.organisation
+        actor=membership.user, verb="organisation.create", target=membership.organisation
     )
     for model in ("user", "organisation", "invitation", "activity", "notification"):
         response = admin_client.get(reverse(f"admin:portal_{model}_changelist"))

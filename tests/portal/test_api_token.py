@@ -26,7 +26,7 @@ def test_create_token_shows_it_once_and_it_authenticates(client):
     token = Token.objects.get(user=user)
     assert token.key in page
     assert token.key not in client.get(reverse("api_token")).content.decode()
-    assert Activity.objects.filter(actor=user, verb="api_token_issued").exists()
+    assert Activity.objects.filter(actor=user, verb="api_token.issue").exists()
 
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
@@ -53,4 +53,4 @@ def test_revoke_token(client):
     response = client.post(reverse("api_token"), {"action": "revoke"}, follow=True)
     assert not Token.objects.filter(user=user).exists()
     assert "revoked" in response.content.decode()
-    assert Activity.objects.filter(actor=user, verb="api_token_revoked").exists()
+    assert Activity.objects.filter(actor=user, verb="api_token.revoke").exists()

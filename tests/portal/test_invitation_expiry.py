@@ -171,7 +171,7 @@ def test_owner_re_sends_an_expired_invitation_with_a_fresh_link(
     invitation.refresh_from_db()
     assert invitation.token != old_token
     assert invitation.status == Invitation.Status.PENDING
-    activity = Activity.objects.get(verb="invitation.resent")
+    activity = Activity.objects.get(verb="invitation.resend")
     assert activity.actor == owner and activity.data["was_expired"] is True
     # Mailed through the outbox, with the new link and its end date.
     resent = Notification.objects.filter(template="invitation_created").latest("id")
@@ -197,7 +197,7 @@ def test_inviting_the_address_again_re_sends_the_expired_invitation(
         again = invitation_create(organisation=organisation, by=owner, email="ines@example.eu")
         assert again.pk == invitation.pk and not again.is_expired
     assert Invitation.objects.filter(email="ines@example.eu").count() == 1
-    assert Activity.objects.filter(verb="invitation.resent").count() == 1
+    assert Activity.objects.filter(verb="invitation.resend").count() == 1
     with (  # not expired yet: still refused
         time_machine.travel(STILL_VALID, tick=False),
         pytest.raises(ValidationError, match="already been invited"),
@@ -217,7 +217,7 @@ def test_only_owners_re_send(client, organisation, owner, invitation):
     client.force_login(MembershipFactory(role=Membership.Role.OWNER).user)  # owner elsewhere
     assert client.post(resend).status_code == 404
     assert Invitation.objects.get(pk=invitation.pk).token == invitation.token
-    assert not Activity.objects.filter(verb="invitation.resent").exists()
+    assert not Activity.objects.filter(verb="invitation.resend").exists()
 
 
 def test_revoked_invitation_is_not_re_sent(organisation, owner, invitation):

@@ -42,7 +42,7 @@ def test_owner_makes_a_member_an_owner_logs_it_and_tells_them(organisation, owne
     membership = member.memberships.get()
     membership_change_role(membership=membership, role=Membership.Role.OWNER, by=owner)
     assert _role_of(organisation, member) == Membership.Role.OWNER
-    activity = Activity.objects.get(verb="membership.role_changed")
+    activity = Activity.objects.get(verb="membership.change_role")
     assert activity.actor == owner
     assert activity.target == organisation
     assert (activity.from_state, activity.to_state) == ("member", "owner")
@@ -61,7 +61,7 @@ def test_plain_member_cannot_change_roles(organisation, owner, member):
             membership_change_role(membership=target, role=role, by=member)
     assert _role_of(organisation, owner) == Membership.Role.OWNER
     assert not organisation.memberships.filter(role=Membership.Role.OWNER).exclude(user=owner)
-    assert not Activity.objects.filter(verb="membership.role_changed").exists()
+    assert not Activity.objects.filter(verb="membership.change_role").exists()
 
 
 def test_last_owner_cannot_be_made_a_member(organisation, owner, member):
@@ -122,7 +122,7 @@ def test_plain_member_gets_403_and_nothing_changes(client, organisation, owner, 
     assert client.post(_role_url(organisation, owner), {"role": "member"}).status_code == 403
     assert _role_of(organisation, member) == Membership.Role.MEMBER
     assert _role_of(organisation, owner) == Membership.Role.OWNER
-    assert not Activity.objects.filter(verb="membership.role_changed").exists()
+    assert not Activity.objects.filter(verb="membership.change_role").exists()
 
 
 def test_outsider_gets_404_and_nothing_changes(client, organisation, owner, member):

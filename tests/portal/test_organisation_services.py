@@ -47,7 +47,7 @@ def test_create_makes_the_creator_owner_and_logs_it():
     assert organisation.registration_number == "0403019261"  # canonical form
     assert organisation.memberships.get().user == founder
     assert organisation.memberships.get().role == Membership.Role.OWNER
-    activity = Activity.objects.get(verb="organisation.created")
+    activity = Activity.objects.get(verb="organisation.create")
     assert activity.actor == founder
     assert activity.target == organisation
 
@@ -64,7 +64,7 @@ def test_update_logs_the_changed_fields_and_the_status_change(owned):
         organisation=organisation, by=owner, facts={"employees": 300, "legal_name": "Bigger AG"}
     )
     assert changed == ["employees", "legal_name"]
-    activity = Activity.objects.get(verb="organisation.updated")
+    activity = Activity.objects.get(verb="organisation.update")
     assert activity.from_state == "startup"
     assert activity.to_state == "large"
     assert activity.data["changes"]["employees"] == [12, 300]
@@ -87,7 +87,7 @@ def test_invitation_is_mailed_through_the_outbox_with_a_link(owned):
     assert link in notification.body_text
     assert link in notification.body_html
     assert organisation.legal_name in notification.subject
-    assert Activity.objects.filter(verb="invitation.created", data__email=invitation.email).exists()
+    assert Activity.objects.filter(verb="invitation.create", data__email=invitation.email).exists()
 
 
 def test_invitation_mail_is_sent_once(owned, django_capture_on_commit_callbacks, mailoutbox):
@@ -126,7 +126,7 @@ def test_invitee_with_a_verified_address_joins_and_the_inviter_is_told(owned):
     assert invitation.accepted_by == kai
     told = Notification.objects.get(template="invitation_accepted")
     assert told.recipient == owner
-    assert Activity.objects.filter(verb="invitation.accepted", actor=kai).exists()
+    assert Activity.objects.filter(verb="invitation.accept", actor=kai).exists()
 
 
 def test_invitation_cannot_be_taken_by_another_address_or_unverified_one(owned):
@@ -163,7 +163,7 @@ def test_revoked_invitation_cannot_be_accepted(owned):
     with pytest.raises(ValidationError, match="revoked"):
         invitation_accept(invitation=invitation, user=kai)
     assert invitations_accept_pending(user=kai) == []
-    assert Activity.objects.filter(verb="invitation.revoked").exists()
+    assert Activity.objects.filter(verb="invitation.revoke").exists()
     # A new invitation to the same address may be sent after a revoked one.
     assert invitation_create(organisation=organisation, by=owner, email="kai@example.eu")
 
@@ -183,7 +183,7 @@ def test_owner_removes_a_member_and_a_member_may_leave(owned):
     membership_remove(membership=member, by=owner)
     membership_remove(membership=leaver, by=leaver.user)
     assert list(organisation.memberships.values_list("user", flat=True)) == [owner.pk]
-    assert Activity.objects.filter(verb="membership.removed").count() == 2
+    assert Activity.objects.filter(verb="membership.remove").count() == 2
 
 
 def test_member_cannot_remove_another_member(owned):

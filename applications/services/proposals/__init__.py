@@ -2,9 +2,10 @@
 attachments, submit, withdraw, and the cut-off roll-over.
 
 Every function is keyword-only and atomic, checks permission and state, writes the activity log
-and queues its mail and background work after commit. Errors a person can fix are raised as
-Django ValidationErrors keyed by field; an edit based on a stale version raises EditConflict
-(ProposalConflict for the proposal's own fields).
+and queues its mail and background work after commit. A proposal's status changes only through
+`proposal_transition` (transitions.py), the one door; submit and withdraw are its callers.
+Errors a person can fix are raised as Django ValidationErrors keyed by field; an edit based on a
+stale version raises EditConflict (ProposalConflict for the proposal's own fields).
 Acting on a proposal the user may not see raises PermissionDenied (pages and the API turn it into
 a 404).
 
@@ -41,6 +42,7 @@ from .pdf import (
 from .requests import resource_request_delete, resource_request_save
 from .submission import proposal_submit, proposal_withdraw, reference_prefix
 from .team import team_member_add, team_member_remove, team_member_update
+from .transitions import proposal_transition
 
 __all__ = [
     "ACRONYM_PATTERN",
@@ -66,6 +68,7 @@ __all__ = [
     "proposal_pdfs_sweep",
     "proposal_receipt_enqueue",
     "proposal_submit",
+    "proposal_transition",
     "proposal_update",
     "proposal_withdraw",
     "reference_prefix",

@@ -41,11 +41,8 @@ def _require_view(proposal: Proposal, by) -> None:
 
 
 def _require_editable(proposal: Proposal, by) -> None:
-    """Members of the organisation edit drafts; nobody edits a submitted proposal.
-
-    The state is checked on its own first: not even a superuser (whom has_perm always answers
-    yes) may change a proposal once it is submitted.
-    """
+    """Members of the organisation edit drafts; nobody edits a submitted proposal. The state is
+    checked first, so that a member learns why, rather than that they may not."""
     if not workflow_for(proposal.call).phase(proposal.status).applicant_can_edit:
         raise ValidationError(
             "This proposal is %(status)s and can no longer be edited.",

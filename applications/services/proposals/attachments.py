@@ -210,7 +210,7 @@ def attachment_add(*, proposal: Proposal, by, uploaded_file, kind: str) -> Attac
     attachment.save()
     activity_record(
         actor=by,
-        verb="uploaded attachment",
+        verb="attachment.upload",
         target=proposal,
         data={"attachment": attachment.pk, "name": attachment.original_name, "kind": kind},
     )
@@ -227,7 +227,7 @@ def attachment_delete(*, proposal: Proposal, by, attachment: Attachment) -> None
     attachment.delete()
     activity_record(
         actor=by,
-        verb="removed attachment",
+        verb="attachment.remove",
         target=proposal,
         data={"name": attachment.original_name},
     )

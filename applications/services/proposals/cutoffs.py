@@ -46,7 +46,7 @@ def cutoff_close(*, cutoff: CutOff) -> int:
             moved += 1
             activity_record(
                 actor=None,
-                verb="rolled over to the next cut-off",
+                verb="proposal.roll_over",
                 target=proposal,
                 data={"from_cutoff": cutoff.pk, "to_cutoff": target.pk},
             )
@@ -68,7 +68,7 @@ def cutoff_close(*, cutoff: CutOff) -> int:
     cutoff.save(update_fields=["closed_at"])
     activity_record(
         actor=None,
-        verb="closed cut-off",
+        verb="cutoff.close",
         target=cutoff,
         data={"rolled_over": moved, "to_cutoff": target.pk if target else None},
     )

@@ -102,7 +102,7 @@ def proposal_create(*, call: Call, organisation: Organisation, by) -> Proposal:
     TeamMember.objects.create(proposal=proposal, user=by, role=TeamMember.Role.PI)
     activity_record(
         actor=by,
-        verb="created proposal",
+        verb="proposal.create",
         target=proposal,
         to_state=ProposalStatus.DRAFT,
         data={"call": call.pk, "cutoff": cutoff.pk},

@@ -124,7 +124,7 @@ def proposal_pdf_render(*, proposal_id: int) -> Proposal:
             pdf_next_attempt_at=None,
         )
         proposal.refresh_from_db()
-        activity_record(actor=None, verb="rendered proposal PDF", target=proposal)
+        activity_record(actor=None, verb="proposal_pdf.render", target=proposal)
         proposal_receipt_enqueue(proposal=proposal)
         return 1
 
@@ -183,7 +183,7 @@ def proposal_pdf_given_up(*, proposal_id: int) -> Proposal:
         return proposal
     activity_record(
         actor=None,
-        verb="proposal PDF failed",
+        verb="proposal_pdf.fail",
         target=proposal,
         data={"attempts": proposal.pdf_attempts, "error": proposal.pdf_error[:500]},
     )
@@ -202,7 +202,7 @@ def proposal_pdf_retry(*, proposal: Proposal, by=None) -> Proposal:
     proposal.pdf_attempts = 0
     proposal.pdf_next_attempt_at = pdf_requeue_at(timezone.now())
     proposal.save(update_fields=["pdf_status", "pdf_attempts", "pdf_next_attempt_at", "updated_at"])
-    activity_record(actor=by, verb="queued proposal PDF again", target=proposal)
+    activity_record(actor=by, verb="proposal_pdf.requeue", target=proposal)
     proposal_id = proposal.pk
     transaction.on_commit(lambda: _queue_pdf(proposal_id))
     return proposal

@@ -144,7 +144,7 @@ def resource_request_save(
         ) from exc
     activity_record(
         actor=by,
-        verb="added resource request" if is_new else "changed resource request",
+        verb="resource_request.add" if is_new else "resource_request.change",
         target=proposal,
         data={"partition": offered_partition.partition_id, "hours": str(hours_value)},
     )
@@ -185,7 +185,7 @@ def resource_request_delete(*, proposal: Proposal, by, resource_request: Resourc
     if deleted:
         activity_record(
             actor=by,
-            verb="removed resource request",
+            verb="resource_request.remove",
             target=proposal,
             data={"partition": resource_request.offered_partition.partition_id},
         )

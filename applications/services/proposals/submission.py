@@ -1,4 +1,5 @@
-"""Submit a proposal (numbered by its cut-off) and withdraw it before a decision."""
+"""Submit a proposal (numbered by its cut-off) and withdraw it before a decision: each checks
+what is its own to check, then changes the status through the one door (transitions.py)."""
 
 from __future__ import annotations
 
@@ -6,36 +7,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from applications.models import PdfStatus, Proposal, ProposalStatus, ReferenceCounter
-from applications.selectors.proposals import describe_instant, proposal_submission_problems
-from applications.workflow import Actor, workflow_for
-from portal.services.activity import activity_record
-from portal.services.notifications import notification_enqueue
+from applications.models import PdfStatus, Proposal, ReferenceCounter
+from applications.selectors.proposals import proposal_submission_problems
 from portal.validators import model_field_errors
 
-from ._common import (
-    _is_member,
-    _lock,
-    _proposal_context,
-    _queue_pdf,
-    _require_view,
-    _team_recipients,
-    pdf_requeue_at,
-)
-from .demand import proposal_counts_update
-
-
-def _check_transition(proposal: Proposal, action: str) -> None:
-    """Ask the call's evaluation path (applications.workflow) whether the applicant may act."""
-    allowed = workflow_for(proposal.call).transition(
-        proposal.status, action, actor=Actor.APPLICANT, call=proposal.call
-    )
-    if allowed is None:
-        raise ValidationError(
-            "A proposal that is %(status)s cannot be changed that way.",
-            code="transition",
-            params={"status": proposal.get_status_display().lower()},
-        )
+from ._common import _is_member, _lock, _queue_pdf, _require_view, pdf_requeue_at
+from .transitions import proposal_transition
 
 
 def reference_prefix(*, proposal: Proposal) -> str:
@@ -60,7 +37,8 @@ def proposal_submit(*, proposal: Proposal, by) -> Proposal:
     """Submit a complete draft before its cut-off: lock it, number it, then render and mail it.
 
     Server time decides, with no grace: at or after the cut-off the submission is refused.
-    The PDF and the receipt follow after commit; their failure never undoes the submission.
+    The status changes through the one door (proposal_transition); the PDF and the receipt
+    follow after commit, and their failure never undoes the submission.
     """
     _require_view(proposal, by)
     proposal = _lock(proposal)
@@ -76,25 +54,21 @@ def proposal_submit(*, proposal: Proposal, by) -> Proposal:
     problems = proposal_submission_problems(proposal=proposal, now=now)
     if problems:
         raise ValidationError(problems)
-    _check_transition(proposal, "submit")
-    proposal.reference = _next_reference(reference_prefix(proposal=proposal))
-    proposal.status = ProposalStatus.SUBMITTED
-    proposal.submitted_at = now
-    proposal.pdf_status = PdfStatus.PENDING
-    proposal.pdf_attempts = 0
-    proposal.pdf_error = ""
-    proposal.pdf_next_attempt_at = pdf_requeue_at(now)
-    proposal.version += 1
-    proposal.last_edited_by = by
-    proposal.save()
-    proposal_counts_update(proposal=proposal, from_status=ProposalStatus.DRAFT)
-    activity_record(
-        actor=by,
-        verb="submitted proposal",
-        target=proposal,
-        from_state=ProposalStatus.DRAFT,
-        to_state=ProposalStatus.SUBMITTED,
-        data={"reference": proposal.reference, "cutoff": proposal.cutoff_id},
+    reference = _next_reference(reference_prefix(proposal=proposal))
+    proposal = proposal_transition(
+        proposal=proposal,
+        action="submit",
+        by=by,
+        changes={
+            "reference": reference,
+            "submitted_at": now,
+            "pdf_status": PdfStatus.PENDING,
+            "pdf_attempts": 0,
+            "pdf_error": "",
+            "pdf_next_attempt_at": pdf_requeue_at(now),
+        },
+        reference=reference,
+        cutoff=proposal.cutoff_id,
     )
     proposal_id = proposal.pk
     transaction.on_commit(lambda: _queue_pdf(proposal_id))
@@ -103,7 +77,7 @@ def proposal_submit(*, proposal: Proposal, by) -> Proposal:
 
 @transaction.atomic
 def proposal_withdraw(*, proposal: Proposal, by, reason: str) -> Proposal:
-    """Withdraw a proposal before a decision, with a reason; the team is told."""
+    """Withdraw a proposal before a decision, with a reason; the door tells the team."""
     _require_view(proposal, by)
     proposal = _lock(proposal)
     if not by.has_perm("applications.withdraw_proposal", proposal):
@@ -122,35 +96,10 @@ def proposal_withdraw(*, proposal: Proposal, by, reason: str) -> Proposal:
     too_long = model_field_errors(Proposal, {"withdrawal_reason": reason})
     if too_long:
         raise ValidationError({"reason": too_long["withdrawal_reason"]})
-    _check_transition(proposal, "withdraw")
-    from_state = proposal.status
-    proposal.status = ProposalStatus.WITHDRAWN
-    proposal.withdrawn_at = timezone.now()
-    proposal.withdrawal_reason = reason
-    proposal.version += 1
-    proposal.last_edited_by = by
-    proposal.save()
-    proposal_counts_update(proposal=proposal, from_status=from_state)
-    activity_record(
-        actor=by,
-        verb="withdrew proposal",
-        target=proposal,
-        from_state=from_state,
-        to_state=ProposalStatus.WITHDRAWN,
-        data={"reason": reason},
+    return proposal_transition(
+        proposal=proposal,
+        action="withdraw",
+        by=by,
+        changes={"withdrawn_at": timezone.now(), "withdrawal_reason": reason},
+        reason=reason,
     )
-    context = {
-        **_proposal_context(proposal),
-        "withdrawn_by": by.display_name,
-        "reason": reason,
-        "withdrawn_at": describe_instant(proposal.withdrawn_at, proposal.call.display_timezone),
-    }
-    for user in _team_recipients(proposal):
-        notification_enqueue(
-            to_email=user.email,
-            recipient=user,
-            template="proposal_withdrawn",
-            context={**context, "recipient_name": user.display_name},
-            idempotency_key=f"proposal-withdrawn:{proposal.pk}:{user.pk}",
-        )
-    return proposal

@@ -65,7 +65,7 @@ def team_member_add(
     member.save()
     activity_record(
         actor=by,
-        verb="added team member",
+        verb="team_member.add",
         target=proposal,
         data={"user": user.pk, "role": role},
     )
@@ -148,5 +148,5 @@ def team_member_remove(*, proposal: Proposal, by, member: TeamMember) -> None:
     _delete_file_on_commit(member.cv.name)
     member.delete()
     activity_record(
-        actor=by, verb="removed team member", target=proposal, data={"user": member.user_id}
+        actor=by, verb="team_member.remove", target=proposal, data={"user": member.user_id}
     )

@@ -23,12 +23,16 @@ def _stream(request, *, proposal: Proposal, document, stored_file, filename: str
         raise Http404("No such document.")
     if not stored_file or not stored_file.storage.exists(stored_file.name):
         raise Http404("The document is not available.")
+    # Logged on the proposal, so its audit trail lists every reading of its documents; a staff
+    # entry (portal.activity_actions), never shown to the applicant.
     activity_record(
         actor=request.user,
-        verb=f"downloaded {kind}",
-        target=document,
+        verb="proposal.download",
+        target=proposal,
         data={
             "proposal": proposal.pk,
+            "document": kind,
+            "document_id": document.pk,
             "file": filename,
             "confidential": proposal.is_confidential,
         },

@@ -7,6 +7,7 @@ from django.views.decorators.http import require_GET
 
 from applications.deadlines import format_deadline
 from applications.models import AI_ACT_QUESTIONS, PdfStatus, Proposal
+from applications.selectors.proposals import proposal_history_for
 from applications.selectors.time_to_access import proposal_clock
 from applications.workflow import workflow_for
 
@@ -22,6 +23,7 @@ def proposal_detail(request, pk: int):
     context.update(_overview_context(proposal))
     if request.user.has_perm("applications.view_time_to_access", proposal):
         context["access_clock"] = proposal_clock(proposal=proposal)
+    context["history"] = proposal_history_for(proposal=proposal, user=request.user)
     return render(request, "applications/proposals/detail.html", context)
 
 

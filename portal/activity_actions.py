@@ -1,0 +1,265 @@
+"""Every action the activity log knows, with its audience and its wording, in one table.
+
+An entry's action is a dotted code, `<thing>.<verb>` (`proposal.submit`, `proposal.download`,
+`assessment.submit`). Its audience decides who may ever read it:
+
+- `applicant`: the applying side may see it on their timeline (dashboard, proposal page, API),
+  worded for them by `applicant`; staff see it in the audit log, worded by `staff`;
+- `staff`: the audit log only (downloads by officers, assessments, comments to the panel, every
+  reviewer action). It never reaches an applicant, in pages, mails or the API.
+
+A code missing from the table is recorded for staff only, worded by its code: the safe default.
+Wordings are `str.format` templates over the entry's data plus `actor` (the person's name, or
+"The portal"); a key the entry lacks reads as empty. An applicant wording never names staff: a
+decision is the programme office's, whoever clicked.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import models
+
+
+class Audience(models.TextChoices):
+    APPLICANT = "applicant", "Applicant and staff"
+    STAFF = "staff", "Staff only"
+
+
+@dataclass(frozen=True)
+class ActivityAction:
+    code: str
+    audience: str
+    staff: str
+    applicant: str = ""
+
+
+A, S = Audience.APPLICANT, Audience.STAFF
+
+
+def _table(*actions: ActivityAction) -> dict[str, ActivityAction]:
+    table = {}
+    for action in actions:
+        if action.code in table:
+            raise ValueError(f"{action.code} is in the activity table twice")
+        if action.audience == A and not action.applicant:
+            raise ValueError(f"{action.code} is for applicants but has no applicant wording")
+        table[action.code] = action
+    return table
+
+
+ACTIONS: dict[str, ActivityAction] = _table(
+    # --- organisations and people (the portal core) ---------------------------------------------
+    ActivityAction(
+        "organisation.create",
+        A,
+        "{actor} created the organisation",
+        "{actor} created the organisation",
+    ),
+    ActivityAction(
+        "organisation.update",
+        A,
+        "{actor} updated the organisation profile",
+        "{actor} updated the organisation profile",
+    ),
+    ActivityAction("invitation.create", A, "{actor} invited {email}", "{actor} invited {email}"),
+    ActivityAction(
+        "invitation.resend",
+        A,
+        "{actor} sent the invitation to {email} again",
+        "{actor} sent the invitation to {email} again",
+    ),
+    ActivityAction(
+        "invitation.revoke",
+        A,
+        "{actor} revoked the invitation to {email}",
+        "{actor} revoked the invitation to {email}",
+    ),
+    ActivityAction(
+        "invitation.accept", A, "{actor} accepted the invitation", "{actor} joined the organisation"
+    ),
+    ActivityAction("membership.remove", A, "{actor} removed a member", "{actor} removed a member"),
+    ActivityAction(
+        "membership.change_role",
+        A,
+        "{actor} changed a member's role",
+        "{actor} changed a member's role",
+    ),
+    ActivityAction("api_token.issue", S, "{actor} issued an API token"),
+    ActivityAction("api_token.revoke", S, "{actor} revoked their API token"),
+    # --- the centre catalogue -------------------------------------------------------------------
+    ActivityAction("catalogue.seed", S, "The catalogue of centres and partitions was loaded"),
+    ActivityAction("partition.update", S, "{actor} updated the partition"),
+    # --- hours held in capacity pools (allocations) ------------------------------------------
+    ActivityAction("pool.change_hours", S, "{actor} changed the pool's hours"),
+    ActivityAction("allocation.reserve", S, "{actor} reserved {hours} hours under {reference}"),
+    ActivityAction("allocation.release", S, "{actor} released the hours of {reference}"),
+    ActivityAction(
+        "allocation.change_hours", S, "{actor} changed the hours of {reference} to {hours}"
+    ),
+    # --- the programme's closure days (time to access) -----------------------------------------
+    ActivityAction("closure_day.add", S, "{actor} made {date} a closure day"),
+    ActivityAction("closure_day.remove", S, "{actor} made {date} a working day again"),
+    # --- decision mails held for review (staff only: an applicant sees the mail, not its review)
+    ActivityAction("notification.edit", S, "{actor} edited the held mail to {to}"),
+    ActivityAction("notification.release", S, "{actor} released a held mail"),
+    ActivityAction("notification.discard", S, "A held mail was replaced by a later one"),
+    # --- calls, set up by programme officers ----------------------------------------------------
+    ActivityAction("call.create", S, "{actor} created the call"),
+    ActivityAction("call.update", S, "{actor} updated the call"),
+    ActivityAction("call.publish", S, "{actor} published the call"),
+    ActivityAction("call.unpublish", S, "{actor} unpublished the call"),
+    ActivityAction("call.update_pools", S, "{actor} changed the call's pools"),
+    ActivityAction("cutoff.add", S, "{actor} added a cut-off"),
+    ActivityAction("cutoff.generate_schedule", S, "{actor} generated the cut-off schedule"),
+    ActivityAction("cutoff.delete", S, "{actor} deleted a cut-off"),
+    ActivityAction("cutoff.close", S, "The cut-off closed"),
+    ActivityAction("offered_partition.add", S, "{actor} offered {partition}"),
+    ActivityAction("offered_partition.update", S, "{actor} changed the limits of {partition}"),
+    ActivityAction("offered_partition.remove", S, "{actor} stopped offering {partition}"),
+    ActivityAction("criterion.add", S, "{actor} added the criterion {name}"),
+    ActivityAction("criterion.update", S, "{actor} changed the criterion {name}"),
+    ActivityAction("criterion.delete", S, "{actor} deleted the criterion {name}"),
+    # --- a proposal as its team writes it -------------------------------------------------------
+    ActivityAction(
+        "proposal.create", A, "{actor} started the proposal", "{actor} started the proposal"
+    ),
+    ActivityAction(
+        "proposal.roll_over",
+        A,
+        "The draft moved to the next cut-off",
+        "Moved to the call's next cut-off",
+    ),
+    ActivityAction(
+        "team_member.add", A, "{actor} added a team member", "{actor} added a team member"
+    ),
+    ActivityAction(
+        "team_member.remove", A, "{actor} removed a team member", "{actor} removed a team member"
+    ),
+    ActivityAction(
+        "resource_request.add",
+        A,
+        "{actor} added a resource request",
+        "{actor} added a resource request",
+    ),
+    ActivityAction(
+        "resource_request.change",
+        A,
+        "{actor} changed a resource request",
+        "{actor} changed a resource request",
+    ),
+    ActivityAction(
+        "resource_request.remove",
+        A,
+        "{actor} removed a resource request",
+        "{actor} removed a resource request",
+    ),
+    ActivityAction("attachment.upload", A, "{actor} uploaded {name}", "{actor} uploaded {name}"),
+    ActivityAction("attachment.remove", A, "{actor} removed {name}", "{actor} removed {name}"),
+    ActivityAction(
+        "proposal_pdf.render",
+        A,
+        "The proposal PDF was rendered",
+        "The PDF of the submitted proposal is ready",
+    ),
+    ActivityAction(
+        "proposal_pdf.fail", S, "The proposal PDF failed after {attempts} attempts: {error}"
+    ),
+    ActivityAction("proposal_pdf.requeue", S, "{actor} queued the proposal PDF again"),
+    # Confidential documents: every download is evidence, and nobody else's business.
+    ActivityAction("proposal.download", S, "{actor} downloaded the {document} {file}"),
+    # --- the proposal's evaluation path (applications.workflow, through the one door) -----------
+    ActivityAction(
+        "proposal.submit",
+        A,
+        "{actor} submitted the proposal ({reference})",
+        "{actor} submitted the proposal ({reference})",
+    ),
+    ActivityAction(
+        "proposal.withdraw",
+        A,
+        "{actor} withdrew the proposal: {reason}",
+        "{actor} withdrew the proposal",
+    ),
+    ActivityAction(
+        "proposal.declare_eligible",
+        A,
+        "{actor} declared the proposal eligible",
+        "The programme office found the proposal eligible",
+    ),
+    ActivityAction(
+        "proposal.declare_ineligible",
+        A,
+        "{actor} declared the proposal ineligible: {reason}",
+        "The programme office found the proposal not eligible: {reason}",
+    ),
+    ActivityAction(
+        "proposal.start_review", A, "{actor} started the evaluation", "The evaluation started"
+    ),
+    ActivityAction(
+        "proposal.open_reply", A, "{actor} opened the right of reply", "The right of reply opened"
+    ),
+    ActivityAction(
+        "proposal.send_to_panel",
+        A,
+        "{actor} sent the proposal to the panel",
+        "The proposal went to the panel",
+    ),
+    ActivityAction(
+        "proposal.award", A, "{actor} awarded the proposal", "The proposal was awarded hours"
+    ),
+    ActivityAction(
+        "proposal.waitlist",
+        A,
+        "{actor} put the proposal on the waiting list",
+        "The proposal is on the waiting list",
+    ),
+    ActivityAction(
+        "proposal.reject", A, "{actor} rejected the proposal", "The proposal was not funded"
+    ),
+    ActivityAction(
+        "proposal.accept", A, "{actor} accepted the award", "{actor} accepted the award"
+    ),
+    ActivityAction(
+        "proposal.decline", A, "{actor} declined the award", "{actor} declined the award"
+    ),
+    ActivityAction(
+        "proposal.lapse",
+        A,
+        "The award lapsed (not accepted in time)",
+        "The award lapsed: it was not accepted in time",
+    ),
+)
+
+
+def action_for(code: str) -> ActivityAction:
+    """The table's row for `code`; an unknown code is staff-only, worded by the code itself."""
+    return ACTIONS.get(code) or ActivityAction(code, Audience.STAFF, code)
+
+
+class _Blank(dict):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def _render(template: str, actor_name: str, data: Mapping[str, Any] | None) -> str:
+    values = _Blank({k: v for k, v in (data or {}).items() if isinstance(v, str | int)})
+    values["actor"] = actor_name
+    text = string.Formatter().vformat(template, (), values)
+    # Drop what an absent value leaves behind: "uploaded " or "()".
+    return " ".join(text.replace("()", "").replace(": .", ".").split()).rstrip(" :")
+
+
+def staff_wording(code: str, *, actor_name: str, data: Mapping[str, Any] | None = None) -> str:
+    return _render(action_for(code).staff, actor_name or "The portal", data)
+
+
+def applicant_wording(code: str, *, actor_name: str, data: Mapping[str, Any] | None = None) -> str:
+    """The words an applicant reads; empty for an action they must never see."""
+    action = action_for(code)
+    if action.audience != Audience.APPLICANT:
+        return ""
+    return _render(action.applicant, actor_name or "The portal", data)
