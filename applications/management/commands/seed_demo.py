@@ -116,7 +116,11 @@ CENTRE_ADMIN = DemoPerson(
     "LUMI's partitions, and capacity against demand",
 )
 ADMIN = DemoPerson(
-    "site administrator", "admin@demo.example", "Site", "Admin", "the Django admin (/admin/)"
+    "site administrator",
+    "admin@demo.example",
+    "Marek",
+    "Novák",
+    "Failed work (a mail given up); the Django admin (/admin/)",
 )
 PEOPLE = (FOUNDER, TEAMMATE, REVIEWER, ASSESSOR, OFFICER, CENTRE_ADMIN, ADMIN)
 # Lumen's people are the demo's applicant logins.
