@@ -364,7 +364,7 @@ class CutOffPoolsForm(forms.Form):
 class CriterionForm(forms.Form):
     name = forms.CharField(max_length=120)
     description = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}),
+        widget=forms.Textarea(attrs={"rows": 4}),
         required=False,
         max_length=EvaluationCriterion._meta.get_field("description").max_length,
     )

@@ -57,7 +57,7 @@ def clock_cell(clock: AccessClock | None) -> str:
 @register.simple_tag(takes_context=True)
 def submitted_proposal_row(context, row: SubmittedRow, show_call: bool = False) -> str:
     acronym = (
-        f' <span class="text-muted">(<bdi>{escape(row.acronym)}</bdi>)</span>'
+        f' <span class="text-muted text-nowrap">(<bdi>{escape(row.acronym)}</bdi>)</span>'
         if row.acronym
         else ""
     )

@@ -247,13 +247,43 @@
     if (form && form.dataset.submitting === "1") { event.preventDefault(); }
   });
 
-  // Swap the answers htmx would otherwise drop: session expired (401), conflict (409), locked (403).
+  /* An autosave the server did not answer with a save status (a proxy's error page, a 500, no
+     connection): say it was not saved. What was typed stays on screen and in sessionStorage. */
+  function showUnsaved(form, why) {
+    var status = document.getElementById("save-status");
+    if (!form || !status) { return; }
+    var line = document.createElement("span");
+    line.className = "text-danger";
+    line.dataset.saveState = "failed";
+    line.textContent = "Not saved: " + why + " Your text is kept in this browser; " +
+      "it is saved with your next change, or reload the page to try again.";
+    status.replaceChildren(line);
+  }
+
+  /* The form whose request this is (htmx fires beforeSwap on the swap's target, not the form). */
+  function autosaveForm(event) {
+    var config = event.detail && event.detail.requestConfig;
+    var elt = (config && config.elt) || event.target;
+    return elt && elt.closest ? elt.closest("form[data-autosave]") : null;
+  }
+
+  /* Swap the answers htmx would otherwise drop, each of which says why in the save status:
+     session expired (401), conflict (409), locked (403), refused (400: e.g. no usable version). */
   document.addEventListener("htmx:beforeSwap", function (event) {
     var status = event.detail.xhr.status;
-    if (status === 401 || status === 409 || status === 403) {
+    if (status === 400 || status === 401 || status === 409 || status === 403) {
       event.detail.shouldSwap = true;
       event.detail.isError = false;
     }
+    var form = autosaveForm(event);
+    if (form && status >= 400 && !/data-save-state=/.test(event.detail.serverResponse || "")) {
+      event.detail.shouldSwap = false;
+      showUnsaved(form, "the portal answered with an error (" + status + ").");
+    }
+  });
+
+  document.addEventListener("htmx:sendError", function (event) {
+    showUnsaved(autosaveForm(event), "the portal could not be reached.");
   });
 
   /* The page heading shows the saved title and acronym: what an autosave sent becomes the

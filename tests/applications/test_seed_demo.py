@@ -220,6 +220,13 @@ def test_every_demo_login_lands_on_content(client, settings):
     # The site administrator: the Django admin, with the proposals in it.
     log_in("admin@demo.example")
     assert "AIF-" in page(reverse("admin:applications_proposal_changelist"))
+    # ...and one mail the outbox gave up on after every attempt (a mistyped address answered
+    # 550), on the page where it can be queued again.
+    failed = apps.get_model("portal.Notification").objects.filter(given_up_at__isnull=False)
+    assert [(n.to_email, n.attempts) for n in failed] == [("theo.girad@brume.example", 5)]
+    assert "550" in failed.get().last_error
+    failed_work = page(reverse("portal:failed_work"))
+    assert "theo.girad@brume.example" in failed_work and "User unknown" in failed_work
 
     # Everyone else in the demo has the same password (e.g. another organisation's owner).
     owner = Organisation.objects.get(legal_name="Nordlicht Robotics GmbH").memberships.get(

@@ -3,17 +3,21 @@ scrolls or stacks inside the page, never the page sideways."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from decimal import Decimal
+from io import StringIO
 
 import pytest
 from django.conf import settings
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from allocations.catalogue import catalogue_seed
 from allocations.models import CentreMembership, Partition
+from portal.models import User
 from tests.factories import (
     CallFactory,
     CallPartitionFactory,
@@ -118,3 +122,71 @@ def test_home_and_dashboard_fit_a_phone_with_the_organisation_notice(page, live_
     for path in (reverse("home"), reverse("applications:dashboard")):
         _fits(page, path)
         assert page.get_by_test_id("organisation-missing").is_visible()
+
+
+# --- Every role's pages, with the demo programme's real content --------------------------------
+
+DEMO_ROLES = {
+    "founder@demo.example": ["applications:dashboard"],
+    "teammate@demo.example": ["applications:dashboard"],
+    "reviewer@demo.example": ["applications:dashboard"],
+    "assessor@demo.example": ["allocations:centre_list"],
+    "officer@demo.example": ["applications:officer_calls", "applications:officer_proposals"],
+    "centre.admin@demo.example": ["allocations:centre_list"],
+    "admin@demo.example": ["portal:failed_work"],
+}
+# Not pages of the shell (Django's admin, the API), files, and the way out.
+NOT_WALKED = re.compile(r"^/(admin|api|static|media)/|/logout/|/pdf/|/download/|/cv/")
+PAGES_PER_ROLE = 30
+
+
+def _page_kind(path: str) -> str:
+    """One page of each kind is enough: /proposals/12/ stands for every proposal."""
+    return re.sub(r"/\d+(?=/)", "/N", path.split("?")[0])
+
+
+def _walk(page, start: list[str]) -> tuple[list[str], list[str]]:
+    """Visit the role's pages from its menu's entries, following links in the shell, at a phone's
+    width; answer the pages seen and the problems found."""
+    queue, seen_kinds, visited, problems = list(start), set(), [], []
+    while queue and len(visited) < PAGES_PER_ROLE:
+        path = queue.pop(0)
+        if NOT_WALKED.search(path) or _page_kind(path) in seen_kinds:
+            continue
+        seen_kinds.add(_page_kind(path))
+        response = page.goto(path)
+        page.wait_for_load_state("load")
+        visited.append(path)
+        if response is None:  # the same page again, scrolled to an anchor
+            continue
+        if response.status >= 500:
+            problems.append(f"{path}: {response.status}")
+            continue
+        scroll_width, viewport = _overflow(page)
+        if scroll_width > viewport:
+            problems.append(f"{path} is {scroll_width} px wide on a {viewport} px phone")
+        links = page.eval_on_selector_all(
+            "main a[href], nav a[href]", "links => links.map(a => a.getAttribute('href'))"
+        )
+        queue += [href.split("#")[0] for href in links if href.startswith("/") and href[1:2] != "/"]
+    return visited, problems
+
+
+def test_every_roles_pages_fit_a_phone_with_the_demo_programme(page, live_server, settings):
+    settings.PORTAL_STAFF_MFA_REQUIRED = False  # as `make demo` runs it
+    call_command("seed_demo", stdout=StringIO())
+    page.set_viewport_size(PHONE)
+    problems, walked = [], {}
+    for email, entries in DEMO_ROLES.items():
+        page.context.clear_cookies()
+        _sign_in(page, live_server, User.objects.get(email=email))
+        visited, found = _walk(page, ["/", *(reverse(name) for name in entries)])
+        walked[email] = visited
+        problems += [f"{email} {problem}" for problem in found]
+    assert problems == []
+    # The walk reached each role's own pages, not only the start.
+    assert len(walked["founder@demo.example"]) >= 10
+    assert any("/edit/" in path for path in walked["teammate@demo.example"])
+    assert any(path.startswith("/officer/cutoffs/") for path in walked["officer@demo.example"])
+    assert any("/partitions/" in path for path in walked["centre.admin@demo.example"])
+    assert reverse("portal:failed_work") in walked["admin@demo.example"]

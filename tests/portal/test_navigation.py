@@ -29,7 +29,7 @@ def _superuser():
     [
         (UserFactory, {"My proposals"}),
         (ReviewerFactory, {"My proposals"}),
-        (ProgrammeOfficerFactory, {"My proposals", "Manage calls"}),
+        (ProgrammeOfficerFactory, {"My proposals", "Manage calls", "Centres"}),
         (CentreMembershipFactory, {"My proposals", "Centres"}),
         (lambda: CentreMembershipFactory(administrator=True), {"My proposals", "Centres"}),
         (_superuser, {"My proposals", "Site admin"}),

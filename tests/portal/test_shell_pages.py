@@ -215,7 +215,7 @@ MENU = {
     "applicant": {"My proposals"},
     "reviewer": {"My proposals"},
     "technical assessor": {"My proposals", "Centres"},
-    "programme officer": {"My proposals", "Manage calls"},
+    "programme officer": {"My proposals", "Manage calls", "Centres"},
     "centre administrator": {"My proposals", "Centres"},
     "admin": {"My proposals", "Failed work", "Site admin"},
 }

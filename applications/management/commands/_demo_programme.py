@@ -556,3 +556,8 @@ PROJECTS: tuple[DemoProject, ...] = (
         filled=("summary",),
     ),
 )  # fmt: skip
+
+
+# An owner mistypes a colleague's address ("Girad" for "Girard"): the mail server of the
+# organisation answers 550 to each attempt, and the portal gives the invitation up.
+UNDELIVERABLE_INVITATION = ("Brume AI SAS", "theo.girad@brume.example")

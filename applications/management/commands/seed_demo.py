@@ -42,9 +42,10 @@ from applications.models import AI_ACT_QUESTIONS, Call, CutOff, Proposal, Propos
 from applications.modes import AccessMode
 from applications.services import calls as call_services
 from applications.services import proposals as proposal_services
-from portal.models import Membership, Organisation, User
+from portal.models import Membership, Notification, Organisation, User
 from portal.models.accounts import PROGRAMME_OFFICER_GROUP, REVIEWER_GROUP
 from portal.roles import ensure_role_groups
+from portal.services import notifications as notification_services
 from portal.services import organisations as organisation_services
 from portal.validators import normalise_registration_number
 
@@ -53,6 +54,7 @@ from ._demo_programme import (
     LUMEN,
     ORGANISATIONS,
     PROJECTS,
+    UNDELIVERABLE_INVITATION,
     WITHDRAWN,
     DemoOrganisation,
     DemoProject,
@@ -114,7 +116,11 @@ CENTRE_ADMIN = DemoPerson(
     "LUMI's partitions, and capacity against demand",
 )
 ADMIN = DemoPerson(
-    "site administrator", "admin@demo.example", "Site", "Admin", "the Django admin (/admin/)"
+    "site administrator",
+    "admin@demo.example",
+    "Marek",
+    "Novák",
+    "Failed work (a mail given up); the Django admin (/admin/)",
 )
 PEOPLE = (FOUNDER, TEAMMATE, REVIEWER, ASSESSOR, OFFICER, CENTRE_ADMIN, ADMIN)
 # Lumen's people are the demo's applicant logins.
@@ -238,6 +244,7 @@ class Command(BaseCommand):
             officer = logins[OFFICER.email]
             calls = [self._call(spec, officer) for spec in CALLS]
             self._proposals({call.slug: call for call in calls})
+            self._undeliverable_invitation()
             # The periodic job closes every cut-off that has passed.
             proposal_services.cutoffs_close_passed()
         self._print_logins(calls, clock.monotonic() - started)
@@ -358,6 +365,34 @@ class Command(BaseCommand):
             return
         user = self._user(email, *name)
         organisation_services.invitation_accept(invitation=invitation, user=user)
+
+    def _undeliverable_invitation(self) -> None:
+        """Two days ago an owner invited a mistyped address; its mail server refused every
+        attempt, so the outbox gave the mail up and the site administrators were alerted: the
+        admin's "Failed work" page has the row to re-queue. Played through the outbox's own
+        delivery, attempt by attempt as each falls due."""
+        legal_name, email = UNDELIVERABLE_INVITATION
+        organisation = Organisation.objects.filter(legal_name=legal_name).first()
+        if organisation is None or organisation.invitations.filter(email=email).exists():
+            return
+        owner = organisation.memberships.get(role=Membership.Role.OWNER).user
+        moment = (self.now - timedelta(days=2)).replace(hour=9, minute=12, second=0)
+        with override_settings(
+            EMAIL_BACKEND="applications.management.commands._demo_mail.MailboxUnknownBackend",
+            DEMO_DELIVERY_EMAIL_BACKEND=settings.EMAIL_BACKEND,
+            DEMO_UNKNOWN_MAILBOXES=[email],
+        ):
+            with _as_of(moment), transaction.atomic():
+                invitation = organisation_services.invitation_create(
+                    organisation=organisation, by=owner, email=email
+                )
+            mail = Notification.objects.get(idempotency_key=f"invitation:{invitation.pk}:created")
+            for _attempt in range(settings.NOTIFICATION_MAX_ATTEMPTS):
+                if mail.given_up_at is not None:
+                    break
+                moment = max(moment, mail.next_attempt_at or moment)
+                with _as_of(moment), transaction.atomic():
+                    mail = notification_services.notification_deliver(notification_id=mail.pk)
 
     # --- Calls ----------------------------------------------------------------------------------
 
