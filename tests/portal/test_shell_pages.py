@@ -15,6 +15,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from applications.models import ClosureDay, TeamMember
 from portal.context_processors import SHELL_CONTEXT_NAME, ShellNavigation
 from portal.models import Membership, Notification
+from reviews.models import EligibilityCriterion
 from tests.factories import (
     AttachmentFactory,
     CallPartitionFactory,
@@ -169,6 +170,13 @@ def _world():
         "proposal_withdraw",
     ):
         arguments[f"applications:{name}"] = {"pk": proposal.pk}
+    eligibility_item = EligibilityCriterion.objects.create(call=call, kind="manual", label="Item")
+    arguments["reviews:eligibility_proposal"] = {"pk": proposal.pk}
+    arguments["reviews:eligibility_cutoff"] = {"pk": cutoff.pk}
+    arguments["reviews:eligibility_bulk"] = {"pk": cutoff.pk}
+    arguments["reviews:eligibility_checklist"] = {"pk": call.pk}
+    for name in ("eligibility_item_remove", "eligibility_item_move"):
+        arguments[f"reviews:{name}"] = {"pk": eligibility_item.pk}
     return people, arguments
 
 
