@@ -6,4 +6,9 @@ class ReviewsConfig(AppConfig):
     verbose_name = "Evaluation"
 
     def ready(self) -> None:
+        from applications.hooks import demo_chapter_register
+
         from . import rules  # noqa: F401  (registers the permissions)
+        from .demo import eligibility_demo_seed
+
+        demo_chapter_register(eligibility_demo_seed)
