@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from applications.models import Call
+from reviews.models import EligibilityCheck
 from reviews.selectors.eligibility import awaiting_eligibility
 from reviews.services.eligibility import (
     auto_items_pass,
@@ -18,8 +19,14 @@ from reviews.services.eligibility import (
     eligibility_results,
 )
 
-# The applicant reads this; it names the failed items.
+# The applicant reads these; the first names the failed items.
 REFUSAL = "The proposal does not meet the call's eligibility conditions: {items}."
+# The first proposal checked in each call fails a manual item, so that the demo shows
+# a refusal (and its held mail) as well.
+REGISTER_REFUSAL = (
+    "We could not find the organisation's registration number in the national business "
+    "register. Apply again at a later cut-off once the registration is complete."
+)
 
 
 def eligibility_demo_seed(*, officer) -> int:
@@ -29,6 +36,7 @@ def eligibility_demo_seed(*, officer) -> int:
     checked = 0
     for call in Call.objects.prefetch_related("cutoffs"):
         past = [c for c in call.cutoffs.all() if c.at <= now]
+        refuse_next = not _checked_before(call)
         for cutoff in past[:-1]:
             proposals = list(awaiting_eligibility(cutoff=cutoff))
             criteria = eligibility_checklist_ensure(call=call)
@@ -37,7 +45,16 @@ def eligibility_demo_seed(*, officer) -> int:
                 results = eligibility_results(proposal=proposal, criteria=criteria, context=context)
                 manual = [r.criterion.pk for r in results if not r.is_auto]
                 with transaction.atomic():
-                    if auto_items_pass(results):
+                    if refuse_next:
+                        refuse_next = False
+                        eligibility_decide(
+                            proposal=proposal,
+                            outcome="ineligible",
+                            by=officer,
+                            reason=REGISTER_REFUSAL,
+                            ticked=manual[1:],
+                        )
+                    elif auto_items_pass(results):
                         eligibility_decide(
                             proposal=proposal, outcome="eligible", by=officer, ticked=manual
                         )
@@ -54,3 +71,7 @@ def eligibility_demo_seed(*, officer) -> int:
                         )
                 checked += 1
     return checked
+
+
+def _checked_before(call) -> bool:
+    return EligibilityCheck.objects.filter(proposal__call=call).exists()
