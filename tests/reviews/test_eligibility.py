@@ -349,3 +349,46 @@ def test_the_cutoff_list_costs_the_same_queries_for_1_and_20_rows(client, office
     page = client.get(reverse("reviews:eligibility_cutoff", args=[many.pk])).content.decode()
     assert page.count("badge text-bg-success") == 20
     assert _queries(client, one) == _queries(client, many)
+
+
+# --- API ----------------------------------------------------------------------------------------
+
+
+def _api(client, user, proposal, body):
+    client.force_login(user)
+    return client.post(
+        f"/api/v1/proposals/{proposal.pk}/eligibility/", body, content_type="application/json"
+    )
+
+
+def test_api_records_the_outcome_for_officers(client, officer):
+    proposal = _submitted()
+    response = _api(client, officer, proposal, {"outcome": "ineligible", "reason": ""})
+    assert response.status_code == 400 and "reason" in response.json()
+    response = _api(client, officer, proposal, {"outcome": "ineligible", "reason": "Not an SME."})
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["outcome"] == "ineligible" and body["reason"] == "Not an SME."
+    assert body["checked_at"].endswith("Z")
+    assert {i["code"] for i in body["items"] if i["kind"] == "auto"} >= {"country"}
+    proposal.refresh_from_db()
+    assert proposal.status == "ineligible"
+    again = _api(client, officer, proposal, {"outcome": "eligible"})
+    assert again.status_code == 400
+
+
+def test_api_refuses_everyone_else(client):
+    proposal = _submitted()
+    superuser = UserFactory(is_superuser=True, is_staff=True)
+    assessor = CentreMembershipFactory(role="technical_assessor").user
+    for user in (proposal.created_by, superuser, ReviewerFactory(), assessor):
+        assert _api(client, user, proposal, {"outcome": "eligible"}).status_code == 404
+    client.logout()
+    anonymous = client.post(
+        f"/api/v1/proposals/{proposal.pk}/eligibility/",
+        {"outcome": "eligible"},
+        content_type="application/json",
+    )
+    assert anonymous.status_code in (401, 403)
+    proposal.refresh_from_db()
+    assert proposal.status == "submitted"
