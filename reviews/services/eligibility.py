@@ -25,6 +25,7 @@ from applications.services.proposals.transitions import proposal_transition
 from applications.workflow import open_statuses
 from portal.countries import COUNTRY_CHOICES
 from portal.models import OrganisationKind
+from portal.services.activity import activity_record
 from reviews.models import EligibilityCheck, EligibilityCriterion
 from reviews.models.eligibility import LABEL_MAX_CHARS, REASON_MAX_CHARS
 
@@ -168,9 +169,11 @@ def eligibility_item_add(*, call: Call, label: str, by) -> EligibilityCriterion:
         )
     eligibility_checklist_ensure(call=call)
     last = call.eligibility_criteria.aggregate(m=Max("order"))["m"] or 0
-    return EligibilityCriterion.objects.create(
+    item = EligibilityCriterion.objects.create(
         call=call, kind="manual", label=label, order=last + 1
     )
+    activity_record(actor=by, verb="eligibility_item.add", target=call, data={"label": label})
+    return item
 
 
 def eligibility_item_remove(*, criterion: EligibilityCriterion, by) -> None:
@@ -178,6 +181,12 @@ def eligibility_item_remove(*, criterion: EligibilityCriterion, by) -> None:
     _require_officer(by)
     if criterion.kind != EligibilityCriterion.Kind.MANUAL:
         raise ValidationError("Automatic items cannot be removed; they are checked on every call.")
+    activity_record(
+        actor=by,
+        verb="eligibility_item.remove",
+        target=criterion.call,
+        data={"label": criterion.label},
+    )
     criterion.delete()
 
 
@@ -195,6 +204,12 @@ def eligibility_item_move(*, criterion: EligibilityCriterion, up: bool, by) -> N
         if item.order != position:
             item.order = position
             item.save(update_fields=["order"])
+    activity_record(
+        actor=by,
+        verb="eligibility_item.move",
+        target=items[other].call,
+        data={"label": criterion.label},
+    )
 
 
 # --- results ------------------------------------------------------------------------------------

@@ -221,6 +221,12 @@ def test_officer_adds_moves_and_removes_manual_items_but_not_automatic_ones(offi
         eligibility_item_remove(criterion=auto, by=officer)
     eligibility_item_remove(criterion=item, by=officer)
     assert not EligibilityCriterion.objects.filter(pk=item.pk).exists()
+    verbs = list(Activity.objects.order_by("pk").values_list("verb", "audience"))
+    assert [v for v in verbs if v[0].startswith("eligibility_item.")] == [
+        ("eligibility_item.add", "staff"),
+        ("eligibility_item.move", "staff"),
+        ("eligibility_item.remove", "staff"),
+    ]
     with pytest.raises(ValidationError):
         eligibility_item_add(call=call, label="", by=officer)
     with pytest.raises(PermissionDenied):
