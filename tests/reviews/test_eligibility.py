@@ -354,6 +354,10 @@ def test_the_cutoff_list_costs_the_same_queries_for_1_and_20_rows(client, office
         _submitted(cutoff=many, organisation=OrganisationFactory())
     page = client.get(reverse("reviews:eligibility_cutoff", args=[many.pk])).content.decode()
     assert page.count("badge text-bg-success") == 20
+    assert (
+        OrganisationFactory._meta.model.objects.filter(proposals__cutoff=many).first().legal_name
+        in page
+    )
     assert _queries(client, one) == _queries(client, many)
 
 
