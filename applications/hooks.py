@@ -194,3 +194,20 @@ proposal_status_changed = Signal()
 # Sent once the transition has committed, with the same arguments. For work that must not run
 # on a change that may still roll back (mail is queued by the door itself).
 proposal_transitioned = Signal()
+
+
+# --- the demo's story ---------------------------------------------------------------------------
+
+# Chapters that higher apps add after the applications' part of the demo (seed_demo), in the
+# order registered: chapter(*, officer) -> None, idempotent.
+_demo_chapters: list[Callable[..., None]] = []
+
+
+def demo_chapter_register(chapter: Callable[..., None]) -> Callable[..., None]:
+    if chapter not in _demo_chapters:
+        _demo_chapters.append(chapter)
+    return chapter
+
+
+def demo_chapters() -> tuple[Callable[..., None], ...]:
+    return tuple(_demo_chapters)

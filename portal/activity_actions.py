@@ -113,6 +113,14 @@ ACTIONS: dict[str, ActivityAction] = _table(
     ActivityAction("call.publish", S, "{actor} published the call"),
     ActivityAction("call.unpublish", S, "{actor} unpublished the call"),
     ActivityAction("call.update_pools", S, "{actor} changed the call's pools"),
+    # A call's eligibility checklist (reviews): the programme office's own business.
+    ActivityAction(
+        "eligibility_item.add", S, "{actor} added “{label}” to the eligibility checklist"
+    ),
+    ActivityAction(
+        "eligibility_item.remove", S, "{actor} removed “{label}” from the eligibility checklist"
+    ),
+    ActivityAction("eligibility_item.move", S, "{actor} reordered the eligibility checklist"),
     ActivityAction("cutoff.add", S, "{actor} added a cut-off"),
     ActivityAction("cutoff.generate_schedule", S, "{actor} generated the cut-off schedule"),
     ActivityAction("cutoff.delete", S, "{actor} deleted a cut-off"),

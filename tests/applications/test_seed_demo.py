@@ -11,11 +11,13 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
+from applications.hooks import submitted_q
 from applications.models import Call, CutOff, Proposal, ProposalStatus, TeamMember
 from applications.selectors.calls import calls_open
 from applications.selectors.proposals import proposal_submission_problems
 from portal import roles
 from portal.models import Activity, Membership, Organisation, User
+from reviews.models import EligibilityCheck
 
 pytestmark = pytest.mark.django_db
 
@@ -93,9 +95,14 @@ def test_running_twice_changes_nothing_and_seeds_a_realistic_programme():
     for call in Call.objects.all():
         assert call.cutoffs.filter(at__lt=now).exists(), call
         assert call.cutoffs.filter(at__gt=now).exists(), call
-    # Submitted proposals at past cut-offs and at the next one, in every call; drafts too.
-    submitted = Proposal.objects.filter(status=ProposalStatus.SUBMITTED)
+    # Submitted proposals at past cut-offs and at the next one, in every call; drafts too. The
+    # programme office has checked the eligibility of the earlier cut-offs' proposals.
+    submitted = Proposal.objects.filter(submitted_q()).exclude(status=ProposalStatus.WITHDRAWN)
     assert submitted.count() >= 20
+    checks = EligibilityCheck.objects.all()
+    assert checks.filter(outcome="eligible").count() >= 5
+    assert checks.filter(outcome="ineligible").count() == Call.objects.count()
+    assert Proposal.objects.filter(status=ProposalStatus.SUBMITTED, cutoff__at__lt=now).exists()
     for call in Call.objects.all():
         mine = submitted.filter(call=call)
         assert mine.filter(cutoff__at__lt=now).values("cutoff").distinct().count() >= 2, call
@@ -166,7 +173,9 @@ def test_every_demo_login_lands_on_content(client, settings):
     assert team == {"founder@demo.example", "teammate@demo.example"}
     assert shared.team.get(role=TeamMember.Role.PI).user.email == "founder@demo.example"
     past = Proposal.objects.get(acronym="LEXPORT")
-    assert past.status == ProposalStatus.SUBMITTED and past.cutoff.at < timezone.now()
+    # Submitted, and perhaps found eligible since (the demo's evaluation chapter).
+    assert past.status in (ProposalStatus.SUBMITTED, ProposalStatus.ELIGIBLE)
+    assert past.submitted_at and past.cutoff.at < timezone.now()
     for email in ("founder@demo.example", "teammate@demo.example"):
         log_in(email)
         dashboard = page(reverse("applications:dashboard"))

@@ -15,6 +15,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from applications.models import ClosureDay, TeamMember
 from portal.context_processors import SHELL_CONTEXT_NAME, ShellNavigation
 from portal.models import Membership, Notification
+from reviews.models import EligibilityCriterion
 from tests.factories import (
     AttachmentFactory,
     CallPartitionFactory,
@@ -44,7 +45,14 @@ ENTRIES = (
 
 # Not pages of the shell: Django's admin has its own, the API answers JSON (its docs page is
 # Swagger UI's), the health check is plain text.
-OUTSIDE_THE_SHELL = ("admin:", "applications_api:", "api-schema", "api-docs", "healthz")
+OUTSIDE_THE_SHELL = (
+    "admin:",
+    "applications_api:",
+    "reviews_api:",
+    "api-schema",
+    "api-docs",
+    "healthz",
+)
 
 # Routes that answer a file rather than a page (when the file exists; else the 404 page).
 # Form actions that take POST only answer a GET with an empty 405.
@@ -169,6 +177,13 @@ def _world():
         "proposal_withdraw",
     ):
         arguments[f"applications:{name}"] = {"pk": proposal.pk}
+    eligibility_item = EligibilityCriterion.objects.create(call=call, kind="manual", label="Item")
+    arguments["reviews:eligibility_proposal"] = {"pk": proposal.pk}
+    arguments["reviews:eligibility_cutoff"] = {"pk": cutoff.pk}
+    arguments["reviews:eligibility_bulk"] = {"pk": cutoff.pk}
+    arguments["reviews:eligibility_checklist"] = {"pk": call.pk}
+    for name in ("eligibility_item_remove", "eligibility_item_move"):
+        arguments[f"reviews:{name}"] = {"pk": eligibility_item.pk}
     return people, arguments
 
 

@@ -37,6 +37,7 @@ from django.utils import timezone
 from allocations.catalogue import catalogue_seed
 from allocations.models import Centre, CentreMembership, Partition
 from allocations.units import Unit, convert
+from applications import hooks
 from applications.deadlines import local_to_utc
 from applications.models import AI_ACT_QUESTIONS, Call, CutOff, Proposal, ProposalStatus
 from applications.modes import AccessMode
@@ -247,6 +248,8 @@ class Command(BaseCommand):
             self._undeliverable_invitation()
             # The periodic job closes every cut-off that has passed.
             proposal_services.cutoffs_close_passed()
+            for chapter in hooks.demo_chapters():  # the evaluation's part (applications.hooks)
+                chapter(officer=officer)
         self._print_logins(calls, clock.monotonic() - started)
 
     # --- The story, step by step ----------------------------------------------------------------

@@ -1,0 +1,15 @@
+"""API v1 routes of the evaluation (mounted under /api/v1/ by portal.api_urls)."""
+
+from django.urls import path
+
+from .api.eligibility import ProposalEligibilityView
+
+app_name = "reviews_api"
+
+urlpatterns = [
+    path(
+        "proposals/<int:id>/eligibility/",
+        ProposalEligibilityView.as_view(),
+        name="proposal_eligibility",
+    ),
+]

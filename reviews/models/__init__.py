@@ -1,0 +1,3 @@
+from .eligibility import EligibilityCheck, EligibilityCriterion
+
+__all__ = ["EligibilityCheck", "EligibilityCriterion"]
