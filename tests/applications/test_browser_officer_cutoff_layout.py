@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from applications.modes import AccessMode
 from applications.services.proposals import proposal_submit, proposal_withdraw
+from tests.browser_layout import horizontal_overflow
 from tests.factories import (
     CallFactory,
     CallPartitionFactory,
@@ -68,11 +69,7 @@ def cutoff():
 
 
 def _overflow(page) -> int:
-    """How many pixels the page is wider than the window (0: nothing off screen)."""
-    return page.evaluate(
-        "() => Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)"
-        " - document.documentElement.clientWidth"
-    )
+    return horizontal_overflow(page)
 
 
 def _off_screen(page) -> list[str]:

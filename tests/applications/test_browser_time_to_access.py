@@ -15,6 +15,7 @@ from django.utils import timezone
 from applications.models import ClosureDay, Proposal, ProposalStatus
 from applications.modes import AccessMode
 from applications.services.proposals import proposal_submit
+from tests.browser_layout import horizontal_overflow
 from tests.factories import (
     CallFactory,
     CutOffFactory,
@@ -61,10 +62,7 @@ def cutoff():
 
 
 def _overflow(page) -> int:
-    return page.evaluate(
-        "() => Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)"
-        " - document.documentElement.clientWidth"
-    )
+    return horizontal_overflow(page)
 
 
 def _off_screen(page) -> list[str]:

@@ -12,6 +12,7 @@ import pytest
 from django.urls import reverse
 
 from applications.services.proposals import proposal_submit
+from tests.browser_layout import horizontal_overflow
 from tests.factories import (
     CutOffFactory,
     OrganisationFactory,
@@ -26,10 +27,7 @@ WIDTHS = {"desktop": 1280, "phone": 390}
 
 
 def _overflow(page) -> int:
-    return page.evaluate(
-        "() => Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)"
-        " - document.documentElement.clientWidth"
-    )
+    return horizontal_overflow(page)
 
 
 def _shot(page, name: str) -> None:
