@@ -217,6 +217,10 @@ PORTAL_PERIODIC_TASKS = {
         "task": "applications.tasks.sweep_proposal_pdfs",
         "every": 60,
     },
+    "evaluation: technical assessment reminders and overdue marks": {
+        "task": "reviews.tasks.sweep_technical_assessments",
+        "every": 300,
+    },
 }
 # Proposals: attachment size limit, and retries of the submitted proposal's PDF (backoff doubles;
 # the sweep above starts each retry when due; after the last attempt a site administrator

@@ -1,0 +1,3 @@
+from .assessments import AssessmentSettings, TechnicalAssessment
+
+__all__ = ["AssessmentSettings", "TechnicalAssessment"]
