@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("portal.urls_core")),
     path("", include("allocations.urls")),
     path("", include("applications.urls")),
+    path("evaluation/", include("reviews.urls")),
     path("api/v1/", include("portal.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

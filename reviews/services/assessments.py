@@ -6,12 +6,14 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from allocations.models import CentreMembership, Partition
 from applications.models import Proposal, ProposalStatus
+from applications.selectors.proposals import describe_instant
 from applications.working_days import working_calendar
 from portal.roles import centre_ids_with_role
 from portal.services.activity import activity_record
@@ -204,9 +206,9 @@ def assessments_sweep(*, now: datetime | None = None) -> SweepResult:
                         "reference": assessment.proposal.reference or "",
                         "title": assessment.proposal.title,
                         "partition": str(assessment.request.offered_partition.partition),
-                        "deadline": timezone.localtime(
-                            assessment.deadline, working_calendar(closure_days=()).zone
-                        ).strftime("%-d %B %Y, %H:%M"),
+                        "deadline": describe_instant(
+                            assessment.deadline, settings.PORTAL_PROGRAMME_TIME_ZONE
+                        ),
                     },
                     idempotency_key=f"assessment.remind:{assessment.pk}:{membership.user_id}",
                     about="Technical assessment",
