@@ -29,6 +29,7 @@ from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.test.utils import override_settings
@@ -247,6 +248,8 @@ class Command(BaseCommand):
             self._undeliverable_invitation()
             # The periodic job closes every cut-off that has passed.
             proposal_services.cutoffs_close_passed()
+            # Evaluation demo data lives with the evaluation (reviews sits above applications).
+            call_command("seed_demo_assessments", stdout=self.stdout)
         self._print_logins(calls, clock.monotonic() - started)
 
     # --- The story, step by step ----------------------------------------------------------------
