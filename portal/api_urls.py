@@ -4,4 +4,5 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("applications.api_urls")),
+    path("", include("reviews.api_urls")),
 ]
