@@ -23,12 +23,18 @@ MAX_HOURS = 10**12 - 1  # the model's 12 digits
 
 
 class TechnicalAssessmentSerializer(serializers.ModelSerializer):
-    proposal_reference = serializers.CharField(source="proposal.reference", read_only=True)
+    proposal_reference = serializers.CharField(
+        source="proposal.reference", read_only=True, allow_null=True
+    )
     proposal_title = serializers.CharField(source="proposal.title", read_only=True)
     centre = serializers.CharField(source="centre.short_name", read_only=True)
     partition = serializers.CharField(source="request.offered_partition.partition", read_only=True)
     unit = serializers.CharField(source="request.offered_partition.partition.unit", read_only=True)
     requested_hours = serializers.IntegerField(source="request.hours", read_only=True)
+    # Empty until the assessment is submitted.
+    outcome = serializers.ChoiceField(
+        choices=TechnicalAssessment.Outcome.choices, allow_blank=True, read_only=True
+    )
     recommended_hours = serializers.IntegerField(read_only=True, allow_null=True)
     deadline = UTCDateTimeField(read_only=True)
     submitted_at = UTCDateTimeField(read_only=True, allow_null=True)
