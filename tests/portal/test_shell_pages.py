@@ -47,7 +47,14 @@ ENTRIES = (
 
 # Not pages of the shell: Django's admin has its own, the API answers JSON (its docs page is
 # Swagger UI's), the health check is plain text.
-OUTSIDE_THE_SHELL = ("admin:", "applications_api:", "reviews_api:", "api-schema", "api-docs", "healthz")
+OUTSIDE_THE_SHELL = (
+    "admin:",
+    "applications_api:",
+    "reviews_api:",
+    "api-schema",
+    "api-docs",
+    "healthz",
+)
 
 # Routes that answer a file rather than a page (when the file exists; else the 404 page).
 # Form actions that take POST only answer a GET with an empty 405.
