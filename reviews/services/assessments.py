@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from allocations.models import CentreMembership, Partition
@@ -206,6 +207,9 @@ def assessments_sweep(*, now: datetime | None = None) -> SweepResult:
                         "reference": assessment.proposal.reference or "",
                         "title": assessment.proposal.title,
                         "partition": str(assessment.request.offered_partition.partition),
+                        "assessment_path": reverse(
+                            "reviews:assessment_detail", args=[assessment.pk]
+                        ),
                         "deadline": describe_instant(
                             assessment.deadline, settings.PORTAL_PROGRAMME_TIME_ZONE
                         ),

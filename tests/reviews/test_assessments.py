@@ -227,6 +227,7 @@ def test_the_sweep_reminds_once_before_the_deadline_and_marks_overdue_after_it(
             outcome=Out.FEASIBLE,
             recommended_hours=1000,
         )
+    late_pk = TechnicalAssessment.objects.get(centre=csc).pk
     # Due Friday 4 Dec 17:00. On Thursday at 16:00 it is not yet a day away.
     with time_machine.travel(datetime(2026, 12, 3, 16, 0, tzinfo=LUX), tick=False):
         assert assessments_sweep().reminded == 0
@@ -237,6 +238,7 @@ def test_the_sweep_reminds_once_before_the_deadline_and_marks_overdue_after_it(
     mails = Notification.objects.filter(template="assessment_reminder")
     assert sorted(m.recipient_id for m in mails) == sorted(a.pk for a in assessors)
     assert "due by 4 Dec 2026, 17:00" in mails[0].body_text
+    assert f"/evaluation/assessments/{late_pk}/" in mails[0].body_text
     with time_machine.travel(datetime(2026, 12, 4, 16, 59, tzinfo=LUX), tick=False):
         assert assessments_sweep().overdue == 0
     with time_machine.travel(datetime(2026, 12, 4, 17, 1, tzinfo=LUX), tick=False):
@@ -257,3 +259,19 @@ def test_the_periodic_task_is_declared_and_calls_the_sweep(settings):
     declared = [s["task"] for s in settings.PORTAL_PERIODIC_TASKS.values()]
     assert "reviews.tasks.sweep_technical_assessments" in declared
     assert sweep_technical_assessments() == {"opened": 0, "reminded": 0, "overdue": 0}
+
+
+def test_a_failed_opening_does_not_fail_the_officers_request(
+    monkeypatch, django_capture_on_commit_callbacks, caplog
+):
+    proposal, *_ = two_centre_proposal()
+
+    def broken(**kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr("reviews.services.assessments.assessments_open", broken)
+    done = eligible(proposal, django_capture_on_commit_callbacks)
+    assert done.status == ProposalStatus.ELIGIBLE
+    assert "not opened; the sweep retries" in caplog.text
+    monkeypatch.undo()
+    assert assessments_sweep().opened == 3
