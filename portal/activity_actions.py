@@ -103,6 +103,10 @@ ACTIONS: dict[str, ActivityAction] = _table(
     # --- the programme's closure days (time to access) -----------------------------------------
     ActivityAction("closure_day.add", S, "{actor} made {date} a closure day"),
     ActivityAction("closure_day.remove", S, "{actor} made {date} a working day again"),
+    # --- technical assessment by the hosting centres (staff only: comments to the panel) -------
+    ActivityAction("assessment.open", S, "A technical assessment by {centre} was opened"),
+    ActivityAction("assessment.submit", S, "{actor} of {centre} assessed a request: {outcome}"),
+    ActivityAction("assessment.overdue", S, "The technical assessment by {centre} is overdue"),
     # --- decision mails held for review (staff only: an applicant sees the mail, not its review)
     ActivityAction("notification.edit", S, "{actor} edited the held mail to {to}"),
     ActivityAction("notification.release", S, "{actor} released a held mail"),

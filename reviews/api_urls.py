@@ -1,10 +1,15 @@
 """API v1 routes of the evaluation (mounted under /api/v1/ by portal.api_urls)."""
 
 from django.urls import path
+from rest_framework.routers import SimpleRouter
 
+from .api.assessments import TechnicalAssessmentViewSet
 from .api.eligibility import ProposalEligibilityView
 
 app_name = "reviews_api"
+
+router = SimpleRouter()
+router.register("assessments", TechnicalAssessmentViewSet, basename="assessment")
 
 urlpatterns = [
     path(
@@ -12,4 +17,5 @@ urlpatterns = [
         ProposalEligibilityView.as_view(),
         name="proposal_eligibility",
     ),
+    *router.urls,
 ]

@@ -6,9 +6,25 @@ class ReviewsConfig(AppConfig):
     verbose_name = "Evaluation"
 
     def ready(self) -> None:
-        from applications.hooks import demo_chapter_register
+        from applications.hooks import (
+            demo_chapter_register,
+            proposal_transitioned,
+            transition_guard_register,
+        )
+        from applications.models import Proposal
+        from reviews.services.assessments import DECISION_ACTIONS, every_centre_assessed_guard
+        from reviews.signals import open_assessments_on_eligibility
 
         from . import rules  # noqa: F401  (registers the permissions)
         from .demo import eligibility_demo_seed
+        from .demo_assessments import assessment_demo_chapter
 
+        transition_guard_register(every_centre_assessed_guard, actions=DECISION_ACTIONS)
+        proposal_transitioned.connect(
+            open_assessments_on_eligibility,
+            sender=Proposal,
+            dispatch_uid="reviews.open_assessments_on_eligibility",
+        )
+        # The demo's evaluation chapters, in story order: eligibility, then the assessments.
         demo_chapter_register(eligibility_demo_seed)
+        demo_chapter_register(assessment_demo_chapter)

@@ -1,7 +1,15 @@
 """Pages of the evaluation (included under "evaluation/"); each area keeps its routes beside
-its views."""
+its views, or here when it has only a few."""
+
+from django.urls import path
+
+from reviews.views import assessments
 
 from .views.eligibility import urlpatterns as eligibility_urls
 
 app_name = "reviews"
-urlpatterns = [*eligibility_urls]
+urlpatterns = [
+    *eligibility_urls,
+    path("assessments/", assessments.assessment_list, name="assessment_list"),
+    path("assessments/<int:pk>/", assessments.assessment_detail, name="assessment_detail"),
+]

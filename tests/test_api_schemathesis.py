@@ -11,6 +11,7 @@ run, and the number of examples keeps the run near a minute on two cores.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 import hypothesis
 import pytest
@@ -21,6 +22,7 @@ from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from django.middleware.csrf import CSRF_SECRET_LENGTH
 from django.test import Client
+from django.utils import timezone
 from django.utils.crypto import get_random_string
 from hypothesis import HealthCheck
 from rest_framework.authtoken.models import Token
@@ -30,7 +32,9 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from applications.models import Proposal, ResourceRequest
 from applications.services.proposals import proposal_submit
+from reviews.models import TechnicalAssessment
 from tests.factories import (
+    CentreMembershipFactory,
     MembershipFactory,
     ProgrammeOfficerFactory,
     ProposalFactory,
@@ -52,6 +56,7 @@ class APIWorld:
     proposal_id: int  # a draft the proposal operations edit, submit and withdraw
     requests_proposal_id: int  # another draft, whose resource requests are edited
     request_id: int
+    assessment_id: int  # an open technical assessment, at the assessor's centre
 
 
 def _applicant_world() -> tuple:
@@ -89,14 +94,35 @@ def _keep_the_connection_across_requests(request) -> None:
     request.addfinalizer(reconnect)
 
 
-@pytest.fixture(params=["applicant with a token", "programme officer with a session"])
+def _open_assessment(proposal) -> TechnicalAssessment:
+    request = proposal.requests.select_related("offered_partition__partition").get()
+    return TechnicalAssessment.objects.create(
+        request=request,
+        proposal=proposal,
+        centre_id=request.offered_partition.partition.centre_id,
+        deadline=timezone.now() + timedelta(days=7),
+    )
+
+
+@pytest.fixture(
+    params=[
+        "applicant with a token",
+        "programme officer with a session",
+        "technical assessor with a token",
+    ]
+)
 def api_world(request, settings, monkeypatch) -> APIWorld:
     settings.PORTAL_STAFF_MFA_REQUIRED = False
     # Throttling would turn most of the run into 429s; it has its own tests.
     monkeypatch.setattr(APIView, "throttle_classes", [])
     applicant, edited, with_requests = _applicant_world()
+    assessment = _open_assessment(edited)
     if request.param.startswith("applicant"):
         token, _ = Token.objects.get_or_create(user=applicant)
+        headers, cookies = {"Authorization": f"Token {token.key}"}, {}
+    elif request.param.startswith("technical assessor"):
+        assessor = CentreMembershipFactory(centre=assessment.centre).user
+        token, _ = Token.objects.get_or_create(user=assessor)
         headers, cookies = {"Authorization": f"Token {token.key}"}, {}
     else:
         officer = ProgrammeOfficerFactory()
@@ -109,6 +135,7 @@ def api_world(request, settings, monkeypatch) -> APIWorld:
         proposal_id=edited.pk,
         requests_proposal_id=with_requests.pk,
         request_id=with_requests.requests.get().pk,
+        assessment_id=assessment.pk,
     )
 
 
@@ -135,7 +162,9 @@ schema = schemathesis.openapi.from_wsgi(
 )
 def test_api_answers_every_generated_request_within_its_schema(case, api_world):
     edits_a_request = "proposal_pk" in case.path_parameters
-    if edits_a_request:
+    if case.path.startswith("/api/v1/assessments/") and "id" in case.path_parameters:
+        case.path_parameters["id"] = api_world.assessment_id
+    elif edits_a_request:
         case.path_parameters["proposal_pk"] = api_world.requests_proposal_id
         if "id" in case.path_parameters:
             case.path_parameters["id"] = api_world.request_id

@@ -217,6 +217,10 @@ PORTAL_PERIODIC_TASKS = {
         "task": "applications.tasks.sweep_proposal_pdfs",
         "every": 60,
     },
+    "evaluation: technical assessment reminders and overdue marks": {
+        "task": "reviews.tasks.sweep_technical_assessments",
+        "every": 300,
+    },
 }
 # Proposals: attachment size limit, and retries of the submitted proposal's PDF (backoff doubles;
 # the sweep above starts each retry when due; after the last attempt a site administrator
@@ -355,6 +359,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # The docs page works offline: no call to Swagger's online spec validator.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    # Choice sets whose field name ("status") other components use too.
+    "ENUM_NAME_OVERRIDES": {
+        "ProposalStatusEnum": "applications.models.proposals.ProposalStatus",
+        "AssessmentStatusEnum": "reviews.models.assessments.TechnicalAssessment.Status",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "applications.api.schema.require_version_in_edits",

@@ -1,3 +1,4 @@
+from .assessments import AssessmentSettings, TechnicalAssessment
 from .eligibility import EligibilityCheck, EligibilityCriterion
 
-__all__ = ["EligibilityCheck", "EligibilityCriterion"]
+__all__ = ["AssessmentSettings", "EligibilityCheck", "EligibilityCriterion", "TechnicalAssessment"]

@@ -210,6 +210,26 @@ class AttachmentFactory(factory.django.DjangoModelFactory):
     uploaded_by = factory.SelfAttribute("proposal.created_by")
 
 
+def _assess_all(proposal: Proposal) -> None:
+    """Every centre assesses the proposal's open requests as feasible (a decision waits for it)."""
+    from reviews.models import TechnicalAssessment
+    from reviews.services.assessments import assessment_submit
+
+    from .allocations import CentreMembershipFactory
+
+    waiting = TechnicalAssessment.objects.filter(proposal=proposal).exclude(
+        status=TechnicalAssessment.Status.SUBMITTED
+    )
+    for assessment in waiting.select_related("request", "centre"):
+        assessor = CentreMembershipFactory(centre=assessment.centre).user
+        assessment_submit(
+            assessment=assessment,
+            by=assessor,
+            outcome=TechnicalAssessment.Outcome.FEASIBLE,
+            recommended_hours=assessment.request.hours,
+        )
+
+
 def advance(proposal: Proposal, *, to: str, officer=None) -> Proposal:
     """Take `proposal` to status `to` the way people do: along the call's evaluation path,
     through the services and the one door (submission by its creator, decisions by an officer,
@@ -243,6 +263,8 @@ def advance(proposal: Proposal, *, to: str, officer=None) -> Proposal:
             )
         elif Actor.PROGRAMME_OFFICER in transition.actors:
             officer = officer or ProgrammeOfficerFactory()
+            if transition.action in ("award", "waitlist", "reject"):
+                _assess_all(proposal)
             proposal = proposal_transition(
                 proposal=proposal, action=transition.action, by=officer, reason="As decided."
             )

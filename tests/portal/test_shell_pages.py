@@ -11,11 +11,12 @@ from datetime import date
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from applications.models import ClosureDay, TeamMember
 from portal.context_processors import SHELL_CONTEXT_NAME, ShellNavigation
 from portal.models import Membership, Notification
-from reviews.models import EligibilityCriterion
+from reviews.models import EligibilityCriterion, TechnicalAssessment
 from tests.factories import (
     AttachmentFactory,
     CallPartitionFactory,
@@ -38,6 +39,7 @@ ENTRIES = (
     "My proposals",
     "Manage calls",
     "Centres",
+    "Assessments",
     "Failed work",
     "Site admin",
     "Notifications",
@@ -101,6 +103,12 @@ def _world():
     partition = PartitionFactory(centre=centre)
     offered = CallPartitionFactory(call=call, partition=partition)
     assessor = CentreMembershipFactory(centre=centre)
+    assessment = TechnicalAssessment.objects.create(
+        request=ResourceRequestFactory(proposal=proposal, offered_partition=offered),
+        proposal=proposal,
+        centre=centre,
+        deadline=timezone.now(),
+    )
     held_mail = Notification.objects.create(
         recipient=applicant,
         to_email=applicant.email,
@@ -134,6 +142,7 @@ def _world():
         "portal:membership_remove": {"pk": organisation.pk, "membership_pk": member.pk},
         "portal:invitation_open": {"token": invitation.token},
         "allocations:centre_detail": {"pk": centre.pk},
+        "reviews:assessment_detail": {"pk": assessment.pk},
         "portal:failed_work_requeue_all": {"kind": "emails"},
         "portal:failed_work_requeue": {"kind": "emails", "pk": 1},
         "allocations:partition_edit": {"centre_pk": centre.pk, "pk": partition.pk},
@@ -229,7 +238,7 @@ def _unread(user):
 MENU = {
     "applicant": {"My proposals"},
     "reviewer": {"My proposals"},
-    "technical assessor": {"My proposals", "Centres"},
+    "technical assessor": {"My proposals", "Assessments", "Centres"},
     "programme officer": {"My proposals", "Manage calls", "Centres"},
     "centre administrator": {"My proposals", "Centres"},
     "admin": {"My proposals", "Failed work", "Site admin"},
