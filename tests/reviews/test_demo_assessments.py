@@ -16,9 +16,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_the_demo_assessor_has_assessed_and_waiting_requests_and_a_rerun_changes_nothing(client):
-    out = StringIO()
-    call_command("seed_demo", stdout=out)
-    assert "Technical assessments submitted by the demo assessor" in out.getvalue()
+    call_command("seed_demo", stdout=StringIO())
     eligible = Proposal.objects.filter(status=ProposalStatus.ELIGIBLE)
     assert eligible.count() >= 2
     for proposal in eligible:
