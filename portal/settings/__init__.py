@@ -363,6 +363,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ProposalStatusEnum": "applications.models.proposals.ProposalStatus",
         "AssessmentStatusEnum": "reviews.models.assessments.TechnicalAssessment.Status",
+        "AssessmentOutcomeEnum": "reviews.models.assessments.TechnicalAssessment.Outcome",
+        "EligibilityOutcomeEnum": "reviews.models.eligibility.EligibilityCheck.Outcome",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
