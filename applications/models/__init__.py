@@ -1,4 +1,12 @@
-from .calls import Call, CallPartition, CutOff, CutOffDemand, CutOffPool, EvaluationCriterion
+from .calls import (
+    Call,
+    CallPartition,
+    CutOff,
+    CutOffClockCount,
+    CutOffDemand,
+    CutOffPool,
+    EvaluationCriterion,
+)
 from .closure_days import ClosureDay
 from .proposals import (
     AI_ACT_QUESTIONS,
@@ -18,6 +26,7 @@ __all__ = [
     "CallPartition",
     "ClosureDay",
     "CutOff",
+    "CutOffClockCount",
     "CutOffDemand",
     "CutOffPool",
     "EvaluationCriterion",

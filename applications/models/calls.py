@@ -190,6 +190,31 @@ class CutOffPool(models.Model):
         return f"{self.pool} at {self.cutoff}"
 
 
+class CutOffClockCount(models.Model):
+    """How many of a cut-off's proposals share one time-to-access clock: the programme's day of
+    submission, the day of decision (if any) and whether the proposal is decided. The officer's
+    cut-off view folds these few rows into its time-to-access figures instead of grouping every
+    proposal on each view. Kept in step by the one door for state changes
+    (applications.services.proposals.demand); `cutoff_counts_rebuild` recomputes them."""
+
+    cutoff = models.ForeignKey(CutOff, on_delete=models.CASCADE, related_name="clock_counts")
+    # "<submitted_on>|<decided_on or ->|<0 or 1>": one row per clock, without a NULL in the key.
+    key = models.CharField(max_length=32)
+    submitted_on = models.DateField()
+    decided_on = models.DateField(null=True, blank=True)
+    decided = models.BooleanField(default=False)
+    proposal_count = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = "cut-off clock count"
+        constraints = [
+            models.UniqueConstraint(fields=["cutoff", "key"], name="one_clock_row_per_cutoff_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cutoff_id}: {self.key} x {self.proposal_count}"
+
+
 class CutOffDemand(models.Model):
     """Hours requested on one offered partition at one cut-off by the proposals that count as
     demand (applications.workflow.demand_statuses), and how many proposals ask for it.

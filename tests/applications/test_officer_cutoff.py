@@ -10,7 +10,7 @@ from django.db import connections
 from django.urls import reverse
 from django.utils import timezone
 
-from applications.models import CutOffDemand, Proposal, ProposalStatus
+from applications.models import CutOffClockCount, CutOffDemand, Proposal, ProposalStatus
 from applications.modes import AccessMode
 from applications.selectors.calls import cutoff_counts_aggregate, cutoff_demand
 from applications.services.proposals import (
@@ -19,6 +19,7 @@ from applications.services.proposals import (
     proposal_withdraw,
     resource_request_save,
 )
+from applications.services.proposals.demand import clock_key
 from tests.factories import (
     CallFactory,
     CallPartitionFactory,
@@ -262,6 +263,30 @@ def _fresh(cutoff):
     return cutoff_counts_aggregate(cutoff=cutoff)
 
 
+def _clocks_kept(cutoff):
+    rows = CutOffClockCount.objects.filter(cutoff=cutoff, proposal_count__gt=0)
+    return {(r.submitted_on, r.decided_on, r.decided): r.proposal_count for r in rows}
+
+
+def _clocks_fresh(cutoff):
+    """The time-to-access clocks counted afresh from every proposal of the cut-off."""
+    counts = {}
+    for proposal in Proposal.objects.filter(cutoff=cutoff):
+        key = clock_key(
+            mode=cutoff.call.mode,
+            status=proposal.status,
+            submitted_at=proposal.submitted_at,
+            decided_at=proposal.decided_at,
+        )
+        if key is not None:
+            counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def _all_kept_right(cutoff):
+    return _kept(cutoff) == _fresh(cutoff) and _clocks_kept(cutoff) == _clocks_fresh(cutoff)
+
+
 def test_kept_figures_follow_submit_withdraw_and_request_edits(cutoff_setup):
     cutoff, mn5, lumi = cutoff_setup
     assert _kept(cutoff) == (0, {}) == _fresh(cutoff)
@@ -288,13 +313,18 @@ def test_kept_figures_follow_submit_withdraw_and_request_edits(cutoff_setup):
     proposal_submit(proposal=draft, by=draft.created_by)
     assert _kept(cutoff) == _fresh(cutoff) == (3, {mn5.pk: (80_000, 2), lumi.pk: (70_000, 2)})
 
-    # Withdrawn: still listed, no longer demand.
+    assert _all_kept_right(cutoff) and sum(_clocks_kept(cutoff).values()) == 3
+
+    # Withdrawn: still listed, no longer demand, no clock.
     proposal_withdraw(proposal=first, by=first.created_by, reason="Compute found elsewhere.")
     assert _kept(cutoff) == _fresh(cutoff) == (3, {mn5.pk: (50_000, 1), lumi.pk: (45_000, 1)})
+    assert _all_kept_right(cutoff) and sum(_clocks_kept(cutoff).values()) == 2
 
-    # Ineligible (an officer's decision): no longer demand either.
+    # Ineligible (an officer's decision): no longer demand either; its clock has stopped.
     _move(second, ProposalStatus.INELIGIBLE)
     assert _kept(cutoff) == _fresh(cutoff) == (3, {lumi.pk: (45_000, 1)})
+    assert _all_kept_right(cutoff)
+    assert [key[2] for key in _clocks_kept(cutoff)].count(True) == 1
 
     # A draft withdrawn without ever being submitted is neither listed nor demand.
     unsent = ProposalFactory(cutoff=cutoff, complete=True)
@@ -316,6 +346,10 @@ def test_rebuild_recomputes_figures_written_in_bulk(cutoff_setup):
     CutOffDemand.objects.filter(cutoff=cutoff).delete()
     assert cutoff_counts_rebuild() >= 1  # every cut-off
     assert _kept(cutoff) == _fresh(cutoff)
+    CutOffClockCount.objects.filter(cutoff=cutoff).update(proposal_count=5)
+    assert not _all_kept_right(cutoff)
+    cutoff_counts_rebuild(cutoff=cutoff)
+    assert _all_kept_right(cutoff) and _clocks_kept(cutoff)
     with pytest.raises(CommandError, match="No cut-off has the id 0"):
         call_command("rebuild_cutoff_figures", cutoff=0)
 

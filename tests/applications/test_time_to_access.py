@@ -52,10 +52,12 @@ def _decide(proposal: Proposal, status: str, when: datetime | None) -> None:
     """A decision as the door records it: the status, the time of the decision and the cut-off's
     kept figures, in one transaction."""
     with transaction.atomic():
-        from_status = proposal.status
+        from_status, from_decided_at = proposal.status, proposal.decided_at
         Proposal.objects.filter(pk=proposal.pk).update(status=status, decided_at=when)
         proposal.status, proposal.decided_at = status, when
-        proposal_counts_update(proposal=proposal, from_status=from_status)
+        proposal_counts_update(
+            proposal=proposal, from_status=from_status, from_decided_at=from_decided_at
+        )
 
 
 @pytest.fixture

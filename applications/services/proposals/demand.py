@@ -10,11 +10,18 @@ which count for nothing, so request edits need no bookkeeping.
 
 from __future__ import annotations
 
+import zoneinfo
+from datetime import datetime
+
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 
-from applications.models import CutOff, CutOffDemand, Proposal, ProposalStatus
+from applications.models import CutOff, CutOffClockCount, CutOffDemand, Proposal, ProposalStatus
+from applications.time_to_access import WITHOUT_CLOCK, decided_statuses
 from applications.workflow import demand_statuses
+
+_UNCHANGED = object()
 
 
 def _listed(status: str, submitted_at) -> bool:
@@ -44,9 +51,48 @@ def _demand_add(proposal: Proposal, sign: int) -> None:
         )
 
 
-def proposal_counts_update(*, proposal: Proposal, from_status: str) -> None:
+def _day(at: datetime | None):
+    if at is None:
+        return None
+    return at.astimezone(zoneinfo.ZoneInfo(settings.PORTAL_PROGRAMME_TIME_ZONE)).date()
+
+
+def clock_key(*, mode: str, status: str, submitted_at, decided_at) -> tuple | None:
+    """The clock a proposal shares with others on its cut-off's figures (submission day, decision
+    day, decided), or None when it has no clock (a draft, a withdrawn proposal)."""
+    if status in WITHOUT_CLOCK or submitted_at is None:
+        return None
+    return (_day(submitted_at), _day(decided_at), status in decided_statuses(mode))
+
+
+def clock_counts_add(*, cutoff_id: int, key: tuple, sign: int) -> None:
+    submitted_on, decided_on, decided = key
+    text = (
+        f"{submitted_on.isoformat()}|{decided_on.isoformat() if decided_on else '-'}|{int(decided)}"
+    )
+    CutOffClockCount.objects.bulk_create(
+        [
+            CutOffClockCount(
+                cutoff_id=cutoff_id,
+                key=text,
+                submitted_on=submitted_on,
+                decided_on=decided_on,
+                decided=decided,
+            )
+        ],
+        ignore_conflicts=True,
+    )
+    CutOffClockCount.objects.filter(cutoff_id=cutoff_id, key=text).update(
+        proposal_count=F("proposal_count") + sign
+    )
+
+
+def proposal_counts_update(
+    *, proposal: Proposal, from_status: str, from_decided_at=_UNCHANGED
+) -> None:
     """Bring the kept figures of `proposal`'s cut-off in step with its move from `from_status` to
-    its current status. Call it in the transaction that changed the status, after the write."""
+    its current status (and from `from_decided_at`, when the move set the decision time). Call it
+    in the transaction that changed the status, after the write."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("proposal_counts_update must run inside the status change's transaction")
     if not _listed(from_status, proposal.submitted_at) and _listed(
@@ -59,6 +105,27 @@ def proposal_counts_update(*, proposal: Proposal, from_status: str) -> None:
     was, now = from_status in counted, proposal.status in counted
     if was != now:
         _demand_add(proposal, 1 if now else -1)
+    if from_decided_at is _UNCHANGED:
+        from_decided_at = proposal.decided_at
+    mode = proposal.call.mode
+    before = clock_key(
+        mode=mode,
+        status=from_status,
+        submitted_at=proposal.submitted_at,
+        decided_at=from_decided_at,
+    )
+    after = clock_key(
+        mode=mode,
+        status=proposal.status,
+        submitted_at=proposal.submitted_at,
+        decided_at=proposal.decided_at,
+    )
+    if before != after:
+        # In key order, so that two transactions never wait for each other's rows crosswise.
+        for key, sign in sorted(
+            [(k, s) for k, s in ((before, -1), (after, 1)) if k is not None], key=lambda e: str(e)
+        ):
+            clock_counts_add(cutoff_id=proposal.cutoff_id, key=key, sign=sign)
 
 
 @transaction.atomic
@@ -74,6 +141,18 @@ def cutoff_counts_rebuild(*, cutoff: CutOff | None = None) -> int:
     for each in cutoffs.order_by("pk"):
         submitted, demand = cutoff_counts_aggregate(cutoff=each)
         CutOff.objects.filter(pk=each.pk).update(submitted_count=submitted)
+        CutOffClockCount.objects.filter(cutoff=each).delete()
+        clocks: dict[tuple, int] = {}
+        for status, submitted_at, decided_at in Proposal.objects.filter(cutoff=each).values_list(
+            "status", "submitted_at", "decided_at"
+        ):
+            key = clock_key(
+                mode=each.call.mode, status=status, submitted_at=submitted_at, decided_at=decided_at
+            )
+            if key is not None:
+                clocks[key] = clocks.get(key, 0) + 1
+        for key, count in sorted(clocks.items(), key=lambda e: str(e[0])):
+            clock_counts_add(cutoff_id=each.pk, key=key, sign=count)
         CutOffDemand.objects.filter(cutoff=each).delete()
         CutOffDemand.objects.bulk_create(
             CutOffDemand(

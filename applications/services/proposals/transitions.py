@@ -117,7 +117,7 @@ def proposal_transition(
         raise ValidationError(vetoes, code="vetoed")
 
     now = timezone.now()
-    from_status = proposal.status
+    from_status, from_decided_at = proposal.status, proposal.decided_at
     for name, value in changes.items():
         setattr(proposal, name, value)
     proposal.status = transition.target
@@ -127,7 +127,9 @@ def proposal_transition(
     if Actor.APPLICANT in actors and by is not None:
         proposal.last_edited_by = by
     proposal.save()
-    proposal_counts_update(proposal=proposal, from_status=from_status)
+    proposal_counts_update(
+        proposal=proposal, from_status=from_status, from_decided_at=from_decided_at
+    )
 
     data = _json_safe(details)
     activity = activity_record(
