@@ -88,6 +88,9 @@ def log_in(page):
     page.locator("input[name=login]").fill("founder@tensorwerk.example")
     page.locator("input[name=password]").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
+    # Wait for the page the login leads to, scripts included: text that is on screen while the
+    # page still loads would let a test type into a field whose autosave is not wired yet.
+    page.wait_for_url(lambda url: "/accounts/login/" not in url, wait_until="load")
 
 
 def wait_saved(page):
