@@ -86,7 +86,11 @@ def test_the_estimator_waits_for_a_partition(page, founder_and_call):
     assert not new.get_by_label("Parameters (N)").is_visible()
     assert not new.get_by_role("button", name="Use this figure").is_visible()
 
-    new.get_by_label("System and partition").select_option(str(mn5.pk))
+    # The choice asks the server for the estimate: wait for that answer itself, so that a lost
+    # request and a slow one fail differently.
+    with page.expect_response(lambda r: "/estimate/" in r.url, timeout=30_000) as answer:
+        new.get_by_label("System and partition").select_option(str(mn5.pk))
+    assert answer.value.status == 200, answer.value.status
     new.get_by_text(f"{ESTIMATE:,} GPU-hours").wait_for()
     assert new.get_by_label("Parameters (N)").is_visible()
     assert new.locator("#est-new-tflops").input_value() == "400.0"
