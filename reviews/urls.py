@@ -6,10 +6,12 @@ from django.urls import path
 from reviews.views import assessments
 
 from .views.eligibility import urlpatterns as eligibility_urls
+from .views.officer_proposal import urlpatterns as officer_proposal_urls
 
 app_name = "reviews"
 urlpatterns = [
     *eligibility_urls,
+    *officer_proposal_urls,
     path("assessments/", assessments.assessment_list, name="assessment_list"),
     path("assessments/<int:pk>/", assessments.assessment_detail, name="assessment_detail"),
 ]
