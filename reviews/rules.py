@@ -5,7 +5,7 @@ from __future__ import annotations
 import rules
 
 from applications.hooks import was_submitted
-from portal.roles import is_programme_officer
+from portal.roles import is_programme_officer, is_reviewer
 
 
 @rules.predicate
@@ -27,3 +27,12 @@ def proposal_was_submitted(user, proposal) -> bool:
 # The officer's own view of a proposal (organisation facts, every centre's assessment with its
 # comment to the panel, the full audit trail): programme officers only, once submitted.
 rules.add_perm("reviews.view_proposal_dossier", officer_checks_eligibility & proposal_was_submitted)
+
+
+@rules.predicate
+def holds_reviewer_role(user) -> bool:
+    return is_reviewer(user)
+
+
+# The reviewer's page (assignments, conflicts and deadlines once peer review exists).
+rules.add_perm("reviews.view_reviewer_home", holds_reviewer_role)
