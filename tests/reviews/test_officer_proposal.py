@@ -14,7 +14,7 @@ from applications.models import ProposalStatus
 from portal.models import Activity
 from reviews.models import TechnicalAssessment
 from reviews.services.assessments import assessment_submit
-from reviews.services.eligibility import eligibility_decide
+from reviews.services.eligibility import eligibility_checklist_ensure, eligibility_decide
 from tests.factories import (
     AttachmentFactory,
     CallPartitionFactory,
@@ -65,15 +65,12 @@ def assessed_proposal(capture, *, requests: int = 1, attachments: int = 1, offic
         AttachmentFactory(proposal=proposal, original_name=f"annex-{n}.pdf")
     with capture(execute=True):
         proposal = advance(proposal, to=ProposalStatus.SUBMITTED)
+        criteria = eligibility_checklist_ensure(call=proposal.call)
         eligibility_decide(
             proposal=proposal,
             outcome="eligible",
             reason="",
-            ticked=list(
-                proposal.call.eligibility_criteria.filter(kind="manual").values_list(
-                    "pk", flat=True
-                )
-            ),
+            ticked=[c.pk for c in criteria if c.kind == "manual"],
             by=officer or ProgrammeOfficerFactory(),
         )
     for assessment in TechnicalAssessment.objects.filter(proposal=proposal):
