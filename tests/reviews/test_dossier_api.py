@@ -105,3 +105,23 @@ def _as_json_schema(node):
     if node.pop("nullable", False):
         return {"anyOf": [node, {"type": "null"}]}
     return node
+
+
+def test_the_answer_costs_the_same_queries_for_1_and_10_of_everything(
+    django_capture_on_commit_callbacks,
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    api = _api(ProgrammeOfficerFactory())
+
+    def count(proposal) -> int:
+        url = f"/api/v1/proposals/{proposal.pk}/dossier/"
+        api.get(url)
+        with CaptureQueriesContext(connection) as queries:
+            assert api.get(url).status_code == 200
+        return len(queries)
+
+    small = assessed_proposal(django_capture_on_commit_callbacks, requests=1, attachments=1)
+    big = assessed_proposal(django_capture_on_commit_callbacks, requests=10, attachments=10)
+    assert count(big) == count(small)

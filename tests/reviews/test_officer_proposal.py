@@ -219,4 +219,4 @@ def test_the_page_costs_the_same_queries_for_1_and_10_of_everything(
         )
         b"".join(response.streaming_content)
     assert Activity.objects.filter(object_id=str(big.pk)).count() >= 20
-    assert count(big) == count(small)
+    assert count(big) == count(small) <= 20
