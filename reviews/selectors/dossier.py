@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import ClassVar
 
 from django.db.models import Prefetch
 from django.urls import NoReverseMatch, reverse
@@ -102,7 +103,8 @@ class Dossier:
         items = self.eligibility.items if self.eligibility else []
         return sum(1 for item in items if item.get("passed"))
 
-    sme_rule: str = SME_RULE
+    # How the organisation's status follows from its figures (shown beside them).
+    sme_rule: ClassVar[str] = SME_RULE
 
 
 def _requests_with_assessments() -> Prefetch:

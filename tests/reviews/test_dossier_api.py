@@ -39,6 +39,9 @@ def test_an_officer_reads_the_dossier(django_capture_on_commit_callbacks):
     body = response.json()
     assert body["proposal"]["reference"] == proposal.reference
     assert body["proposal"]["url"].endswith(f"/api/v1/proposals/{proposal.pk}/")
+    # Every section is the proposal's own resource, which the officer reads too.
+    sections = _api(officer).get(body["proposal"]["url"])
+    assert sections.status_code == 200 and sections.json()["abstract"] == proposal.abstract
     assert body["organisation"]["registration_number"] == (
         proposal.organisation.registration_number
     )
