@@ -220,3 +220,29 @@ def test_the_page_costs_the_same_queries_for_1_and_10_of_everything(
         b"".join(response.streaming_content)
     assert Activity.objects.filter(object_id=str(big.pk)).count() >= 20
     assert count(big) == count(small) <= 20
+
+
+def test_a_step_a_guard_refuses_is_said_clearly_and_changes_nothing(
+    client, officer, django_capture_on_commit_callbacks
+):
+    from applications.hooks import transition_guard_register, transition_guard_unregister
+
+    proposal = assessed_proposal(django_capture_on_commit_callbacks)
+
+    def not_today(**kwargs):
+        return "The programme office is closed today."
+
+    transition_guard_register(not_today, actions=["start_review"])
+    try:
+        client.force_login(officer)
+        response = client.post(
+            reverse("reviews:officer_proposal_step", args=[proposal.pk]),
+            {"action": "start_review"},
+            follow=True,
+        )
+    finally:
+        transition_guard_unregister(not_today)
+    assert response.status_code == 200
+    assert "The programme office is closed today." in response.content.decode()
+    proposal.refresh_from_db()
+    assert proposal.status == ProposalStatus.ELIGIBLE
