@@ -246,3 +246,13 @@ def test_a_step_a_guard_refuses_is_said_clearly_and_changes_nothing(
     assert "The programme office is closed today." in response.content.decode()
     proposal.refresh_from_db()
     assert proposal.status == ProposalStatus.ELIGIBLE
+
+
+def test_the_applicants_page_points_an_officer_to_their_view(
+    client, officer, django_capture_on_commit_callbacks
+):
+    proposal = assessed_proposal(django_capture_on_commit_callbacks)
+    client.force_login(officer)
+    assert _url(proposal) in client.get(proposal.get_absolute_url()).content.decode()
+    client.force_login(proposal.created_by)
+    assert _url(proposal) not in client.get(proposal.get_absolute_url()).content.decode()
