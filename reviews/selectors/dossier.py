@@ -37,16 +37,16 @@ from portal.models.organisations import (
     STARTUP_MAX_AGE_YEARS,
 )
 from reviews.models import EligibilityCheck, TechnicalAssessment
+from reviews.services.assessments import DECISION_ACTIONS
 
 # Actions taken on a page of their own (the page asks for what the step needs: checklist and
 # reason, hours per request); the dossier links there. Any other action the table allows an
 # officer needs nothing but a confirmation and is taken from the dossier itself.
 ELIGIBILITY_ACTIONS = frozenset({"declare_eligible", "declare_ineligible"})
-DECISION_ACTIONS = frozenset({"award", "waitlist", "reject"})
 
 
-# How the status above is derived from the figures (portal.models.organisations), for the officer
-# checking it.
+# How an organisation's SME or startup status follows from its figures
+# (portal.models.organisations), for the officer checking it.
 SME_RULE = (
     f"SME: fewer than {SME_MAX_EMPLOYEES} staff, and a turnover of at most "
     f"€{SME_MAX_TURNOVER_EUR / 1_000_000:.0f} million or a balance sheet of at most "
