@@ -15,6 +15,9 @@ SHELL_CONTEXT_NAME = "portal_nav"
 class ShellNavigation:
     """What the navigation shows: each role sees the entries for what it can do."""
 
+    # Applicant items ("My proposals"): anyone without a staff role, and staff who belong to an
+    # organisation that applies (a reviewer may also apply); other staff have no use for them.
+    applicant: bool = False
     programme_officer: bool = False
     reviewer: bool = False
     technical_assessor: bool = False
@@ -29,6 +32,14 @@ class ShellNavigation:
 ANONYMOUS = ShellNavigation()
 
 
+def _is_applicant(user) -> bool:
+    if not roles.is_staff_role(user):
+        return True
+    from portal.models import Membership
+
+    return Membership.objects.filter(user=user).exists()
+
+
 def navigation(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
@@ -41,6 +52,7 @@ def navigation(request) -> dict:
 
     return {
         SHELL_CONTEXT_NAME: ShellNavigation(
+            applicant=_is_applicant(user),
             programme_officer=roles.is_programme_officer(user),
             reviewer=roles.is_reviewer(user),
             technical_assessor=roles.is_technical_assessor(user),

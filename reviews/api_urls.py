@@ -4,6 +4,7 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from .api.assessments import TechnicalAssessmentViewSet
+from .api.dossier import ProposalDossierView
 from .api.eligibility import ProposalEligibilityView
 
 app_name = "reviews_api"
@@ -17,5 +18,6 @@ urlpatterns = [
         ProposalEligibilityView.as_view(),
         name="proposal_eligibility",
     ),
+    path("proposals/<int:id>/dossier/", ProposalDossierView.as_view(), name="proposal_dossier"),
     *router.urls,
 ]

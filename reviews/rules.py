@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import rules
 
-from portal.roles import is_programme_officer
+from applications.hooks import was_submitted
+from portal.roles import is_programme_officer, is_reviewer
 
 
 @rules.predicate
@@ -15,3 +16,23 @@ def officer_checks_eligibility(user) -> bool:
 
 # Checking eligibility and keeping each call's checklist are the programme office's work.
 rules.add_perm("reviews.check_eligibility", officer_checks_eligibility)
+
+
+@rules.predicate
+def proposal_was_submitted(user, proposal) -> bool:
+    # A draft is its organisation's alone, whoever asks (applications.hooks.submitted_q).
+    return was_submitted(proposal)
+
+
+# The officer's own view of a proposal (organisation facts, every centre's assessment with its
+# comment to the panel, the full audit trail): programme officers only, once submitted.
+rules.add_perm("reviews.view_proposal_dossier", officer_checks_eligibility & proposal_was_submitted)
+
+
+@rules.predicate
+def holds_reviewer_role(user) -> bool:
+    return is_reviewer(user)
+
+
+# The reviewer's page (assignments, conflicts and deadlines once peer review exists).
+rules.add_perm("reviews.view_reviewer_home", holds_reviewer_role)

@@ -6,10 +6,14 @@ from django.urls import path
 from reviews.views import assessments
 
 from .views.eligibility import urlpatterns as eligibility_urls
+from .views.officer_proposal import urlpatterns as officer_proposal_urls
+from .views.reviewer import urlpatterns as reviewer_urls
 
 app_name = "reviews"
 urlpatterns = [
     *eligibility_urls,
+    *officer_proposal_urls,
+    *reviewer_urls,
     path("assessments/", assessments.assessment_list, name="assessment_list"),
     path("assessments/<int:pk>/", assessments.assessment_detail, name="assessment_detail"),
 ]

@@ -26,7 +26,7 @@ def _detail_url(context) -> str:
     """The proposal page's URL with {} for the id, reversed once per render of the page."""
     cache = context.render_context
     if "submitted_proposal_url" not in cache:
-        url = reverse("applications:proposal_detail", kwargs={"pk": _PK})
+        url = reverse("reviews:officer_proposal", kwargs={"pk": _PK})
         cache["submitted_proposal_url"] = escape(url).replace(str(_PK), "{}")
     return cache["submitted_proposal_url"]
 

@@ -38,6 +38,65 @@ def _body(response) -> str:
     return response.content.decode(errors="replace")
 
 
+def everything_the_applicant_reaches(client, proposal, *, extra_pages=(), extra_api=()):
+    """(where, text) of every page, API answer and mail the proposal's creator can reach about
+    it, read as them: their pages, the proposal's sections, the API detail and timeline, and
+    every mail to its team."""
+    applicant = proposal.created_by
+    client.force_login(applicant)
+    pages = [
+        reverse("applications:dashboard"),
+        proposal.get_absolute_url(),
+        reverse("applications:proposal_withdraw", args=[proposal.pk]),
+        reverse("portal:notifications"),
+        reverse("portal:organisation_detail", args=[proposal.organisation_id]),
+        reverse("home"),
+        *(
+            reverse("applications:proposal_section", args=[proposal.pk, section.key])
+            for section in SECTIONS
+        ),
+    ]
+    seen = []
+    for url in pages:
+        response = client.get(url, follow=True)
+        assert response.status_code == 200, url
+        seen.append((url, _body(response)))
+    for url in extra_pages:  # pages that must answer them a 404 and say nothing
+        response = client.get(url)
+        assert response.status_code == 404, url
+        seen.append((url, _body(response)))
+    api = _api(applicant)
+    for url in (
+        "/api/v1/proposals/",
+        f"/api/v1/proposals/{proposal.pk}/",
+        f"/api/v1/proposals/{proposal.pk}/timeline/",
+        f"/api/v1/proposals/{proposal.pk}/requests/",
+    ):
+        response = api.get(url)
+        assert response.status_code == 200, url
+        seen.append((url, _body(response)))
+    for url in extra_api:
+        response = api.get(url)
+        assert response.status_code == 404, url
+        seen.append((url, _body(response)))
+    team_emails = {applicant.email, *proposal.team.values_list("user__email", flat=True)}
+    mails = Notification.objects.filter(to_email__in=team_emails)
+    assert mails.exists()
+    for mail in mails:
+        seen.append(
+            (f"mail {mail.template}", f"{mail.subject}\n{mail.body_text}\n{mail.body_html}")
+        )
+    from django.core import mail as sent
+
+    for message in sent.outbox:  # what was delivered, attachments' names included
+        if team_emails & set(message.to):
+            parts = [message.subject, message.body]
+            parts += [str(content) for content, _ in getattr(message, "alternatives", [])]
+            parts += [str(a[0]) for a in message.attachments if isinstance(a, tuple)]
+            seen.append((f"sent mail {message.subject}", "\n".join(parts)))
+    return seen
+
+
 # --- the applicant's timeline and the audit log ----------------------------------------------
 
 
@@ -75,42 +134,7 @@ def test_applicant_pages_mails_and_api_never_show_a_staff_action(
     assert all(text in officer_view for text in staff_texts), staff_texts
 
     forbidden = [*staff_texts, "Offizierin", "downloaded"]
-    applicant = proposal.created_by
-    client.force_login(applicant)
-    pages = [
-        reverse("applications:dashboard"),
-        proposal.get_absolute_url(),
-        reverse("applications:proposal_withdraw", args=[proposal.pk]),
-        reverse("portal:notifications"),
-        reverse("portal:organisation_detail", args=[proposal.organisation_id]),
-        reverse("home"),
-        *(
-            reverse("applications:proposal_section", args=[proposal.pk, section.key])
-            for section in SECTIONS
-        ),
-    ]
-    seen = []
-    for url in pages:
-        response = client.get(url, follow=True)
-        assert response.status_code == 200, url
-        seen.append((url, _body(response)))
-    api = _api(applicant)
-    for url in (
-        "/api/v1/proposals/",
-        f"/api/v1/proposals/{proposal.pk}/",
-        f"/api/v1/proposals/{proposal.pk}/timeline/",
-        f"/api/v1/proposals/{proposal.pk}/requests/",
-    ):
-        response = api.get(url)
-        assert response.status_code == 200, url
-        seen.append((url, _body(response)))
-    team_emails = {applicant.email, *proposal.team.values_list("user__email", flat=True)}
-    mails = Notification.objects.filter(to_email__in=team_emails)
-    assert mails.exists()
-    for mail in mails:
-        seen.append(
-            (f"mail {mail.template}", f"{mail.subject}\n{mail.body_text}\n{mail.body_html}")
-        )
+    seen = everything_the_applicant_reaches(client, proposal)
 
     timeline = dict(seen)[f"/api/v1/proposals/{proposal.pk}/timeline/"]
     assert "The programme office found the proposal eligible" in timeline  # meant for them

@@ -396,7 +396,7 @@ def test_rows_escape_what_applicants_typed(officer_client, cutoff_setup):
     assert "<script>alert" not in page
     assert "<bdi>&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;</bdi>" in page
     assert "(<bdi>A&amp;B</bdi>)" in page
-    assert f'href="/proposals/{proposal.pk}/"' in page
+    assert f'href="/evaluation/proposals/{proposal.pk}/"' in page
 
 
 def test_the_migration_computes_the_figures_of_existing_cut_offs(cutoff_setup):

@@ -14,7 +14,7 @@ from tests.factories import (
 )
 from tests.factories.portal import give_totp
 
-ENTRIES = ("My proposals", "Manage calls", "Centres", "Site admin")
+ENTRIES = ("My proposals", "Manage calls", "Assessments", "Reviews", "Centres", "Site admin")
 
 
 def _superuser():
@@ -27,12 +27,14 @@ def _superuser():
 @pytest.mark.parametrize(
     ("make_user", "shown"),
     [
+        # Staff see no applicant items unless they belong to an applying organisation
+        # (tests/reviews/test_reviewer_home.py).
         (UserFactory, {"My proposals"}),
-        (ReviewerFactory, {"My proposals"}),
-        (ProgrammeOfficerFactory, {"My proposals", "Manage calls", "Centres"}),
-        (CentreMembershipFactory, {"My proposals", "Centres"}),
-        (lambda: CentreMembershipFactory(administrator=True), {"My proposals", "Centres"}),
-        (_superuser, {"My proposals", "Site admin"}),
+        (ReviewerFactory, {"Reviews"}),
+        (ProgrammeOfficerFactory, {"Manage calls", "Centres"}),
+        (CentreMembershipFactory, {"Assessments", "Centres"}),
+        (lambda: CentreMembershipFactory(administrator=True), {"Centres"}),
+        (_superuser, {"Site admin"}),
     ],
     ids=["applicant", "reviewer", "officer", "assessor", "centre-admin", "site-admin"],
 )

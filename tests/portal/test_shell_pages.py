@@ -29,7 +29,9 @@ from tests.factories import (
     ProposalFactory,
     ResourceRequestFactory,
     ReviewerFactory,
+    SubmittableProposalFactory,
     UserFactory,
+    advance,
 )
 from tests.factories.portal import give_totp
 
@@ -40,6 +42,7 @@ ENTRIES = (
     "Manage calls",
     "Centres",
     "Assessments",
+    "Reviews",
     "Failed work",
     "Site admin",
     "Notifications",
@@ -188,6 +191,10 @@ def _world():
         arguments[f"applications:{name}"] = {"pk": proposal.pk}
     eligibility_item = EligibilityCriterion.objects.create(call=call, kind="manual", label="Item")
     arguments["reviews:eligibility_proposal"] = {"pk": proposal.pk}
+    # The officer's view of a proposal is for submitted ones: the officer sees a whole page.
+    submitted = advance(SubmittableProposalFactory(cutoff=cutoff), to="submitted")
+    arguments["reviews:officer_proposal"] = {"pk": submitted.pk}
+    arguments["reviews:officer_proposal_step"] = {"pk": submitted.pk}
     arguments["reviews:eligibility_cutoff"] = {"pk": cutoff.pk}
     arguments["reviews:eligibility_bulk"] = {"pk": cutoff.pk}
     arguments["reviews:eligibility_checklist"] = {"pk": call.pk}
@@ -235,13 +242,14 @@ def _unread(user):
     )
 
 
+# Staff see no applicant items unless they also belong to an applying organisation.
 MENU = {
     "applicant": {"My proposals"},
-    "reviewer": {"My proposals"},
-    "technical assessor": {"My proposals", "Assessments", "Centres"},
-    "programme officer": {"My proposals", "Manage calls", "Centres"},
-    "centre administrator": {"My proposals", "Centres"},
-    "admin": {"My proposals", "Failed work", "Site admin"},
+    "reviewer": {"Reviews"},
+    "technical assessor": {"Assessments", "Centres"},
+    "programme officer": {"Manage calls", "Centres"},
+    "centre administrator": {"Centres"},
+    "admin": {"Failed work", "Site admin"},
 }
 
 

@@ -93,7 +93,11 @@ TEAMMATE = DemoPerson(
     "edit the same draft as the founder",
 )
 REVIEWER = DemoPerson(
-    "reviewer", "reviewer@demo.example", "Marta", "Rossi", "browse calls (review pages come later)"
+    "reviewer",
+    "reviewer@demo.example",
+    "Marta",
+    "Rossi",
+    "Reviews: what will be assigned and when, and the peer-reviewed calls",
 )
 ASSESSOR = DemoPerson(
     "technical assessor (BSC)",
@@ -107,7 +111,7 @@ OFFICER = DemoPerson(
     "officer@demo.example",
     "Claire",
     "Dubois",
-    "calls, cut-offs and the proposals submitted to them",
+    "calls, cut-offs, and each proposal's full view (organisation, assessments, audit trail)",
 )
 CENTRE_ADMIN = DemoPerson(
     "centre administrator (CSC)",

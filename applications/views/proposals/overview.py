@@ -23,6 +23,8 @@ def proposal_detail(request, pk: int):
     context.update(_overview_context(proposal))
     if request.user.has_perm("applications.view_time_to_access", proposal):
         context["access_clock"] = proposal_clock(proposal=proposal)
+        # Officers have their own view of a proposal (the evaluation's, reviews:officer_proposal).
+        context["officer_reads"] = True
     context["history"] = proposal_history_for(proposal=proposal, user=request.user)
     return render(request, "applications/proposals/detail.html", context)
 
