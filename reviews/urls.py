@@ -5,6 +5,7 @@ from django.urls import path
 
 from reviews.views import assessments
 
+from .views.decisions import urlpatterns as decision_urls
 from .views.eligibility import urlpatterns as eligibility_urls
 
 app_name = "reviews"
@@ -12,4 +13,5 @@ urlpatterns = [
     *eligibility_urls,
     path("assessments/", assessments.assessment_list, name="assessment_list"),
     path("assessments/<int:pk>/", assessments.assessment_detail, name="assessment_detail"),
+    *decision_urls,
 ]
