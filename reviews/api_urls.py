@@ -4,6 +4,7 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from .api.assessments import TechnicalAssessmentViewSet
+from .api.decisions import ProposalDecisionView
 from .api.eligibility import ProposalEligibilityView
 
 app_name = "reviews_api"
@@ -16,6 +17,11 @@ urlpatterns = [
         "proposals/<int:id>/eligibility/",
         ProposalEligibilityView.as_view(),
         name="proposal_eligibility",
+    ),
+    path(
+        "proposals/<int:id>/decision/",
+        ProposalDecisionView.as_view(),
+        name="proposal_decision",
     ),
     *router.urls,
 ]

@@ -508,9 +508,7 @@ def cutoff_pools_set(*, call: Call, by, hours: dict[tuple[int, int], Decimal]) -
             try:
                 pool_hours_set(pool=link.pool, hours=value, by=by)
             except ValidationError as exc:
-                raise ValidationError(
-                    {f"pool_{cutoff_id}_{offered_id}": exc.messages}
-                ) from exc
+                raise ValidationError({f"pool_{cutoff_id}_{offered_id}": exc.messages}) from exc
             changed.append(link)
     if changed:
         activity_record(

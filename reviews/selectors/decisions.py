@@ -146,4 +146,3 @@ def proposal_for_decision(*, pk: int) -> Proposal | None:
     if proposal is None or not was_submitted(proposal) or not is_fcfs(proposal.call):
         return None
     return proposal
-

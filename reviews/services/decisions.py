@@ -77,7 +77,11 @@ def _clean_reason(reason: str, *, field: str = "reason", required: bool = False)
         raise ValidationError({field: ["Give the reason the applicant will read."]})
     if len(reason) > REASON_MAX_CHARS:
         raise ValidationError(
-            {field: [f"Keep the reason to {REASON_MAX_CHARS:,} characters (it has {len(reason):,})."]}
+            {
+                field: [
+                    f"Keep the reason to {REASON_MAX_CHARS:,} characters (it has {len(reason):,})."
+                ]
+            }
         )
     if "\x00" in reason:
         raise ValidationError({field: ["The reason contains a NUL character; remove it."]})
