@@ -81,8 +81,8 @@ class CutOffPools:
     by_offered: dict[int, CapacityPool] = field(default_factory=dict)
     figures: dict[int, PoolFigures] = field(default_factory=dict)
 
-    def free(self, pool: CapacityPool) -> Decimal:
-        return self.figures[pool.pk].free
+    def free_of(self, pool_id: int) -> Decimal:
+        return self.figures[pool_id].free
 
     @property
     def pools(self) -> list[CapacityPool]:
@@ -104,22 +104,31 @@ def _need(request: ResourceRequest, assessment: TechnicalAssessment | None) -> D
     return request.hours
 
 
-def waitlisted_that_fit(cutoff: CutOff) -> list[Proposal]:
+def waitlisted_that_fit(
+    cutoff: CutOff,
+    *,
+    waitlisted: list[Proposal] | None = None,
+    pools: CutOffPools | None = None,
+) -> list[Proposal]:
     """The cut-off's waitlisted proposals whose hours (as the centres recommend them) fit, each
     on its own, in what the pools have free now; in submission order, the order in which they
-    are awarded. Four queries whatever their number."""
-    waitlisted = proposals_waitlisted(cutoff=cutoff)
-    if not waitlisted:
-        return []
-    pools = cutoff_pools(cutoff=cutoff)
-    needs: dict[int, dict[int, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
-    requests = ResourceRequest.objects.filter(proposal__in=[p.pk for p in waitlisted])
+    are awarded. A page that has read the waitlist and the pools passes them in. A fixed number
+    of queries whatever the number of proposals."""
+    waitlisted = proposals_waitlisted(cutoff=cutoff) if waitlisted is None else waitlisted
+    pools = cutoff_pools(cutoff=cutoff) if pools is None else pools
+    in_waitlist = {"proposal__cutoff": cutoff, "proposal__status": WAITLISTED}
+    requests = ResourceRequest.objects.filter(**in_waitlist).only(
+        "pk", "proposal_id", "offered_partition_id", "hours"
+    )
     assessments = {
         a.request_id: a
-        for a in TechnicalAssessment.objects.filter(proposal__in=[p.pk for p in waitlisted])
+        for a in TechnicalAssessment.objects.filter(**in_waitlist).only(
+            "request_id", "status", "recommended_hours"
+        )
     }
+    needs: dict[int, dict[int, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     unpooled: set[int] = set()
-    for request in requests.only("pk", "proposal_id", "offered_partition_id", "hours"):
+    for request in requests:
         pool = pools.by_offered.get(request.offered_partition_id)
         need = _need(request, assessments.get(request.pk))
         if pool is None:
@@ -132,8 +141,7 @@ def waitlisted_that_fit(cutoff: CutOff) -> list[Proposal]:
         wanted = needs.get(proposal.pk, {})
         if proposal.pk in unpooled or not any(wanted.values()):
             continue
-        free = {pool.pk: pools.figures[pool.pk].free for pool in pools.by_offered.values()}
-        if all(hours <= free[pool_id] for pool_id, hours in wanted.items()):
+        if all(hours <= pools.free_of(pool_id) for pool_id, hours in wanted.items()):
             fitting.append(proposal)
     return fitting
 

@@ -142,6 +142,8 @@ def decision_cutoff(request, pk: int):
         raise Http404
     deciding = selectors.proposals_deciding(cutoff=cutoff)
     pools = selectors.cutoff_pools(cutoff=cutoff)
+    waitlisted = selectors.proposals_waitlisted(cutoff=cutoff)
+    fitting = selectors.waitlisted_that_fit(cutoff, waitlisted=waitlisted, pools=pools)
     return render(
         request,
         "reviews/decisions/cutoff.html",
@@ -150,8 +152,8 @@ def decision_cutoff(request, pk: int):
             "call": cutoff.call,
             "ready": [p for p in deciding if not p.assessments_waiting],
             "assessing": [p for p in deciding if p.assessments_waiting],
-            "waitlisted": selectors.proposals_waitlisted(cutoff=cutoff),
-            "fitting": {p.pk for p in selectors.waitlisted_that_fit(cutoff)},
+            "waitlisted": waitlisted,
+            "fitting": {p.pk for p in fitting},
             "pools": [(pool, pools.figures[pool.pk]) for pool in pools.pools],
         },
     )
