@@ -8,7 +8,11 @@ from decimal import Decimal
 
 from applications.models import Proposal, ProposalStatus
 from reviews.models import TechnicalAssessment
-from reviews.services.assessments import assessment_submit, assessments_open
+from reviews.services.assessments import (
+    assessment_submit,
+    assessments_open,
+    review_start_if_fcfs,
+)
 from tests.factories import (
     CentreMembershipFactory,
     CutOffPoolFactory,
@@ -48,8 +52,12 @@ def ready_proposal(
         ResourceRequestFactory(
             proposal=proposal, offered_partition=link.offered_partition, hours=asked
         )
-    proposal = advance(proposal, to=ProposalStatus.IN_REVIEW, officer=officer)
+    # Committed (transaction=True tests), eligibility opens the assessments and starts the
+    # review itself; inside a test's transaction it is done here.
+    advance(proposal, to=ProposalStatus.ELIGIBLE, officer=officer)
+    proposal = Proposal.objects.get(pk=proposal.pk)
     assessments_open(proposal=proposal)
+    proposal = review_start_if_fcfs(proposal=proposal)
     if assess:
         for n, assessment in enumerate(
             TechnicalAssessment.objects.filter(proposal=proposal).select_related("request")
