@@ -261,3 +261,24 @@ def test_a_pool_is_never_set_below_what_it_holds(officer):
     assert links[0].pool.hours == 50_000
     cutoff_pools_set(call=cutoff.call, by=officer, hours={key: Decimal(40_000)})
     assert pool_hours_set(pool=links[0].pool, hours=Decimal(40_000), by=officer).hours == 40_000
+
+
+@pytest.mark.parametrize(
+    ("mode", "status"),
+    [("fast_lane", ProposalStatus.IN_REVIEW), ("large_scale", ProposalStatus.ELIGIBLE)],
+)
+def test_eligibility_takes_a_first_come_proposal_into_technical_assessment(
+    mode, status, django_capture_on_commit_callbacks
+):
+    from tests.factories import CallFactory, CutOffFactory, SubmittableProposalFactory, advance
+
+    proposal = SubmittableProposalFactory(
+        cutoff=CutOffFactory(call=CallFactory(mode=mode)),
+        request__hours=Decimal(60_000 if mode == "large_scale" else 20_000),
+    )
+    advance(proposal, to=ProposalStatus.SUBMITTED)
+    with django_capture_on_commit_callbacks(execute=True):
+        advance(Proposal.objects.get(pk=proposal.pk), to=ProposalStatus.ELIGIBLE)
+    stored = Proposal.objects.get(pk=proposal.pk)
+    assert stored.status == status
+    assert stored.technical_assessments.count() == 1  # opened on both paths
