@@ -208,7 +208,8 @@ def _comments(lines: list[RequestLine]) -> list[dict[str, str]]:
     ]
 
 
-def _locked_proposal(proposal: Proposal) -> Proposal:
+def _fresh(proposal: Proposal) -> Proposal:
+    """The proposal as stored (the door locks it; a page's copy may be stale)."""
     return Proposal.objects.select_related("call", "cutoff", "organisation").get(pk=proposal.pk)
 
 
@@ -227,7 +228,7 @@ def proposal_award(
     that has not enough hours left; PermissionDenied unless `by` is a programme officer."""
     _require_officer(by)
     overrides = dict(overrides or {})
-    proposal = _locked_proposal(proposal)
+    proposal = _fresh(proposal)
     lines = request_lines(proposal)
     awarded, needed = _clean_award(lines, hours, overrides)
     total = sum((amount for _, amount in awarded), Decimal(0))
@@ -289,7 +290,7 @@ def proposal_waitlist(*, proposal: Proposal, by, reason: str = "") -> Proposal:
     rejected later. The optional reason goes to the applicant."""
     _require_officer(by)
     reason = _clean_reason(reason)
-    proposal = _locked_proposal(proposal)
+    proposal = _fresh(proposal)
     details = {"reason": reason} if reason else {}
     proposal = proposal_transition(proposal=proposal, action="waitlist", by=by, **details)
     decision_mail_hold(
@@ -308,7 +309,7 @@ def proposal_reject(*, proposal: Proposal, by, reason: str) -> Proposal:
     the applicant."""
     _require_officer(by)
     reason = _clean_reason(reason, required=True)
-    proposal = _locked_proposal(proposal)
+    proposal = _fresh(proposal)
     lines = request_lines(proposal)
     proposal = proposal_transition(proposal=proposal, action="reject", by=by, reason=reason)
     decision_mail_hold(
