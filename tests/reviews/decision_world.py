@@ -32,7 +32,9 @@ def fcfs_cutoff(*, pool_hours=Decimal(100_000), partitions: int = 1):
     for n in range(1, partitions):
         links.append(
             CutOffPoolFactory(
-                cutoff=first.cutoff, pool__hours=pool_hours, pool__label=f"Spring pool {'AB'[n]}"
+                cutoff=first.cutoff,
+                pool__hours=pool_hours,
+                pool__label=f"Spring pool {'ABCDEFGH'[n]}",
             )
         )
     return first.cutoff, links

@@ -225,3 +225,20 @@ def test_the_cutoff_page_takes_the_same_queries_for_1_and_50_proposals(
     with django_assert_num_queries(len(one.captured_queries)):
         page = client.get(cutoff_url(cutoff))
     assert page.content.decode().count("Now fits in the free hours") == 11
+
+
+def test_the_decision_page_takes_the_same_queries_for_1_and_3_requests(client, officer):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    cutoff, links = fcfs_cutoff(partitions=3)
+    one = ready_proposal(cutoff, links[:1])
+    three = ready_proposal(cutoff, links, hours=(Decimal(20_000),) * 3)
+    client.force_login(officer)
+    client.get(page_url(one))
+    with CaptureQueriesContext(connection) as first:
+        assert client.get(page_url(one)).status_code == 200
+    with CaptureQueriesContext(connection) as more:
+        page = client.get(page_url(three))
+    assert page.content.decode().count('name="hours_') == 3
+    assert len(more.captured_queries) == len(first.captured_queries)
