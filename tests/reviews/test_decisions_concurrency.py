@@ -68,3 +68,14 @@ def test_twenty_parallel_awards_never_over_reserve_the_pool(require_postgresql):
     assert shown.reserved == Decimal(70_000) and shown.free == 0
     assert Activity.objects.filter(verb="proposal.award").count() == 7
     assert connection.vendor == "postgresql"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_advance_follows_the_portal_when_it_takes_a_step_itself():
+    """Committed, eligibility starts the technical assessment of a first-come-first-served
+    proposal; the test factories' `advance` then goes on from there."""
+    from tests.factories import SubmittableProposalFactory, advance
+
+    proposal = advance(SubmittableProposalFactory(), to=ProposalStatus.AWARDED)
+    assert Proposal.objects.get(pk=proposal.pk).status == ProposalStatus.AWARDED
+    assert Activity.objects.filter(verb="proposal.start_review", actor=None).count() == 1
