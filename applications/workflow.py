@@ -252,7 +252,11 @@ FCFS = Workflow(
             applicant_label="Eligible",
             applicant_next="The hosting centres check that your request is technically feasible.",
             transitions=(
-                Transition("start_review", S.IN_REVIEW, "Start technical assessment", OFFICER),
+                # The portal starts it itself once the assessments are open (reviews.signals);
+                # the officer may still start it by hand.
+                Transition(
+                    "start_review", S.IN_REVIEW, "Start technical assessment", OFFICER_OR_SYSTEM
+                ),
                 _withdraw(),
             ),
         ),

@@ -107,6 +107,13 @@ ACTIONS: dict[str, ActivityAction] = _table(
     ActivityAction("assessment.open", S, "A technical assessment by {centre} was opened"),
     ActivityAction("assessment.submit", S, "{actor} of {centre} assessed a request: {outcome}"),
     ActivityAction("assessment.overdue", S, "The technical assessment by {centre} is overdue"),
+    # --- first-come-first-served decisions (staff only: why the officer overrode a centre) ---
+    ActivityAction(
+        "decision.override",
+        S,
+        "{actor} awarded {hours} hours on {partition}, above the {recommended} recommended: "
+        "{reason}",
+    ),
     # --- decision mails held for review (staff only: an applicant sees the mail, not its review)
     ActivityAction("notification.edit", S, "{actor} edited the held mail to {to}"),
     ActivityAction("notification.release", S, "{actor} released a held mail"),

@@ -54,6 +54,17 @@ class Figure:
     name: str
     prepare: Callable[[BenchContext], Callable[[], Any]]
     series: str = ""
+    # Operations one repetition performs (awards, reservations): the bench prints them per
+    # second beside the median.
+    operations: int = 0
+
+
+@dataclass(frozen=True)
+class Timed:
+    """What a repetition returns when it times itself, leaving out its set-up and clean-up
+    (rows made on other connections before the work, removed after it)."""
+
+    seconds: float
 
 
 @dataclass
@@ -138,13 +149,14 @@ def bench_series(name: str, *, small: int = 50, large: int = 5_000):
     return register
 
 
-def bench_figure(name: str, *, series: str = ""):
-    """Register a figure; with `series`, it is measured at each size of that series."""
+def bench_figure(name: str, *, series: str = "", operations: int = 0):
+    """Register a figure; with `series`, it is measured at each size of that series; with
+    `operations`, its rate per second is printed too."""
 
     def register(prepare: Callable[[BenchContext], Callable[[], Any]]):
         if name in _figures and _figures[name].prepare is not prepare:
             raise ValueError(f"Two benchmark figures are named {name!r}.")
-        _figures[name] = Figure(name=name, prepare=prepare, series=series)
+        _figures[name] = Figure(name=name, prepare=prepare, series=series, operations=operations)
         return prepare
 
     return register

@@ -4,6 +4,7 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from .api.assessments import TechnicalAssessmentViewSet
+from .api.decisions import ProposalDecisionView
 from .api.dossier import ProposalDossierView
 from .api.eligibility import ProposalEligibilityView
 
@@ -19,5 +20,10 @@ urlpatterns = [
         name="proposal_eligibility",
     ),
     path("proposals/<int:id>/dossier/", ProposalDossierView.as_view(), name="proposal_dossier"),
+    path(
+        "proposals/<int:id>/decision/",
+        ProposalDecisionView.as_view(),
+        name="proposal_decision",
+    ),
     *router.urls,
 ]

@@ -18,6 +18,7 @@ class ReviewsConfig(AppConfig):
         from . import rules  # noqa: F401  (registers the permissions)
         from .demo import eligibility_demo_seed
         from .demo_assessments import assessment_demo_chapter
+        from .demo_decisions import decision_demo_chapter
 
         transition_guard_register(every_centre_assessed_guard, actions=DECISION_ACTIONS)
         proposal_transitioned.connect(
@@ -25,6 +26,8 @@ class ReviewsConfig(AppConfig):
             sender=Proposal,
             dispatch_uid="reviews.open_assessments_on_eligibility",
         )
-        # The demo's evaluation chapters, in story order: eligibility, then the assessments.
+        # The demo's evaluation chapters, in story order: eligibility, the assessments, the
+        # first-come-first-served decisions.
         demo_chapter_register(eligibility_demo_seed)
         demo_chapter_register(assessment_demo_chapter)
+        demo_chapter_register(decision_demo_chapter)

@@ -16,6 +16,8 @@ def officer_checks_eligibility(user) -> bool:
 
 # Checking eligibility and keeping each call's checklist are the programme office's work.
 rules.add_perm("reviews.check_eligibility", officer_checks_eligibility)
+# First-come-first-served decisions (award, waitlist, reject) are the programme office's too.
+rules.add_perm("reviews.decide", officer_checks_eligibility)
 
 
 @rules.predicate

@@ -5,6 +5,7 @@ from django.urls import path
 
 from reviews.views import assessments
 
+from .views.decisions import urlpatterns as decision_urls
 from .views.eligibility import urlpatterns as eligibility_urls
 from .views.officer_proposal import urlpatterns as officer_proposal_urls
 from .views.reviewer import urlpatterns as reviewer_urls
@@ -16,4 +17,5 @@ urlpatterns = [
     *reviewer_urls,
     path("assessments/", assessments.assessment_list, name="assessment_list"),
     path("assessments/<int:pk>/", assessments.assessment_detail, name="assessment_detail"),
+    *decision_urls,
 ]

@@ -20,6 +20,7 @@ from django.db.models import ProtectedError
 from django.utils.text import slugify
 
 from allocations.models import CapacityPool, Partition
+from allocations.services import pool_hours_set
 from applications.deadlines import format_deadline, local_to_utc, monthly_schedule
 from applications.models import Call, CallPartition, CutOff, CutOffPool, EvaluationCriterion
 from applications.modes import AccessMode, defaults_for, request_limits_for
@@ -503,10 +504,11 @@ def cutoff_pools_set(*, call: Call, by, hours: dict[tuple[int, int], Decimal]) -
         if link is None:
             changed.append(_create_pool(cutoffs[cutoff_id], offered[offered_id], value))
         elif link.pool.hours != value:
-            # Row lock: a decision reserving hours from this pool waits for the change.
-            pool = CapacityPool.objects.select_for_update().get(pk=link.pool_id)
-            pool.hours = value
-            pool.save(update_fields=["hours"])
+            # Under the pool's lock, like a reservation: never below the hours it holds.
+            try:
+                pool_hours_set(pool=link.pool, hours=value, by=by)
+            except ValidationError as exc:
+                raise ValidationError({f"pool_{cutoff_id}_{offered_id}": exc.messages}) from exc
             changed.append(link)
     if changed:
         activity_record(

@@ -14,7 +14,10 @@ from django.utils import timezone
 
 from allocations.models import CentreMembership, Partition
 from applications.models import Proposal, ProposalStatus
+from applications.modes import EvaluationPath
 from applications.selectors.proposals import describe_instant
+from applications.services.proposals.transitions import proposal_transition
+from applications.workflow import workflow_for
 from applications.working_days import working_calendar
 from portal.roles import centre_ids_with_role
 from portal.services.activity import activity_record
@@ -70,6 +73,17 @@ def assessments_open(
         )
         created.append(assessment)
     return created
+
+
+def review_start_if_fcfs(*, proposal: Proposal) -> Proposal:
+    """On the first-come-first-served path, take an eligible proposal whose assessments are open
+    into technical assessment, as the portal (the workflow table lets the system do it). Other
+    paths, and proposals no longer eligible, are left as they are."""
+    if workflow_for(proposal.call).path != EvaluationPath.FCFS:
+        return proposal
+    if proposal.status != ProposalStatus.ELIGIBLE:
+        return proposal
+    return proposal_transition(proposal=proposal, action="start_review", by=None)
 
 
 def _assessable(assessment: TechnicalAssessment, by) -> None:
@@ -190,6 +204,13 @@ def assessments_sweep(*, now: datetime | None = None) -> SweepResult:
     ).distinct()
     for proposal in missing:
         opened += len(assessments_open(proposal=proposal, now=now))
+    # First-come-first-served proposals left eligible (the receiver failed) start their review.
+    waiting = Proposal.objects.filter(
+        status=ProposalStatus.ELIGIBLE, technical_assessments__isnull=False
+    ).select_related("call")
+    for proposal in waiting.distinct():
+        with transaction.atomic():
+            review_start_if_fcfs(proposal=proposal)
 
     reminded = 0
     due_soon = TechnicalAssessment.objects.filter(

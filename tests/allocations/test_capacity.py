@@ -25,6 +25,7 @@ from tests.factories import (
     CentreMembershipFactory,
     MembershipFactory,
     PartitionFactory,
+    ProgrammeOfficerFactory,
     ResourceRequestFactory,
     SubmittableProposalFactory,
     UserFactory,
@@ -191,7 +192,7 @@ def test_an_oversubscribed_pool_is_flagged(client, programme):
     p = programme
     call_services.cutoff_pools_set(
         call=p["fast"],
-        by=UserFactory(),
+        by=ProgrammeOfficerFactory(),
         hours={(p["fast_next"].pk, p["fast_gpu"].pk): Decimal(30_000)},
     )
     submitted(p["fast_next"], p["fast_gpu"], 25_000)

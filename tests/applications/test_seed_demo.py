@@ -173,8 +173,16 @@ def test_every_demo_login_lands_on_content(client, settings):
     assert team == {"founder@demo.example", "teammate@demo.example"}
     assert shared.team.get(role=TeamMember.Role.PI).user.email == "founder@demo.example"
     past = Proposal.objects.get(acronym="LEXPORT")
-    # Submitted, and perhaps found eligible since (the demo's evaluation chapter).
-    assert past.status in (ProposalStatus.SUBMITTED, ProposalStatus.ELIGIBLE)
+    # Submitted, and perhaps evaluated since (the demo's evaluation chapters: eligibility,
+    # technical assessment, a first-come-first-served decision).
+    assert past.status in (
+        ProposalStatus.SUBMITTED,
+        ProposalStatus.ELIGIBLE,
+        ProposalStatus.IN_REVIEW,
+        ProposalStatus.AWARDED,
+        ProposalStatus.WAITLISTED,
+        ProposalStatus.REJECTED,
+    )
     assert past.submitted_at and past.cutoff.at < timezone.now()
     for email in ("founder@demo.example", "teammate@demo.example"):
         log_in(email)

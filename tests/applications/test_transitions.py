@@ -219,3 +219,16 @@ def test_staff_decisions_reach_the_team_without_naming_the_officer():
     texts = [e.text for e in proposal_timeline(proposal=proposal)]
     assert texts == ["The programme office found the proposal eligible"]
     assert not Notification.objects.filter(body_text__contains="Offizierin").exists()
+
+
+def test_the_portal_starts_the_technical_assessment_on_the_first_come_path_only():
+    assert FCFS.can(ProposalStatus.ELIGIBLE, "start_review", actor=Actor.SYSTEM)
+    assert not PEER_REVIEW.can(ProposalStatus.ELIGIBLE, "start_review", actor=Actor.SYSTEM)
+    fcfs = _proposal_in(ProposalStatus.ELIGIBLE, AccessMode.FAST_LANE)
+    assert proposal_transition(proposal=fcfs, action="start_review", by=None).status == (
+        ProposalStatus.IN_REVIEW
+    )
+    peer = _proposal_in(ProposalStatus.ELIGIBLE, AccessMode.LARGE_SCALE)
+    with pytest.raises(PermissionDenied, match="Only the programme officer"):
+        proposal_transition(proposal=peer, action="start_review", by=None)
+    assert Proposal.objects.get(pk=peer.pk).status == ProposalStatus.ELIGIBLE

@@ -200,6 +200,8 @@ def _world():
     arguments["reviews:eligibility_checklist"] = {"pk": call.pk}
     for name in ("eligibility_item_remove", "eligibility_item_move"):
         arguments[f"reviews:{name}"] = {"pk": eligibility_item.pk}
+    arguments["reviews:decision_proposal"] = {"pk": proposal.pk}
+    arguments["reviews:decision_cutoff"] = {"pk": cutoff.pk}
     return people, arguments
 
 
