@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import ClassVar
 
 from django.db.models import Prefetch
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from applications.hooks import proposal_actors, was_submitted
@@ -37,6 +37,7 @@ from portal.models.organisations import (
     STARTUP_MAX_AGE_YEARS,
 )
 from reviews.models import EligibilityCheck, TechnicalAssessment
+from reviews.selectors.decisions import is_fcfs
 from reviews.services.assessments import DECISION_ACTIONS
 
 # Actions taken on a page of their own (the page asks for what the step needs: checklist and
@@ -61,7 +62,8 @@ class OfficerAction:
     label: str
     # Where the officer takes it: a page (GET link), or "" when the dossier posts it itself.
     url: str = ""
-    # The page that takes it is not in the portal yet (said plainly, no dead button).
+    # No page takes it yet (a peer-reviewed decision waits for the panel): said plainly, no
+    # dead button.
     unavailable: bool = False
 
 
@@ -155,10 +157,10 @@ def _action_url(transition: Transition, proposal: Proposal) -> OfficerAction:
         url = reverse("reviews:eligibility_proposal", kwargs={"pk": proposal.pk})
         return OfficerAction(transition.action, transition.label, url=url)
     if transition.action in DECISION_ACTIONS:
-        try:
-            url = reverse("reviews:decision_proposal", kwargs={"pk": proposal.pk})
-        except NoReverseMatch:
+        if not is_fcfs(proposal.call):
+            # Peer-reviewed proposals are decided from the panel's ranking, which has no page yet.
             return OfficerAction(transition.action, transition.label, unavailable=True)
+        url = reverse("reviews:decision_proposal", kwargs={"pk": proposal.pk})
         return OfficerAction(transition.action, transition.label, url=url)
     return OfficerAction(transition.action, transition.label)
 

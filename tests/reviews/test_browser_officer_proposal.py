@@ -37,7 +37,7 @@ def _screenshot(page, name: str) -> None:
 
 
 @pytest.mark.parametrize("device", list(WIDTHS))
-def test_the_officer_reads_a_proposal_and_starts_its_assessment(
+def test_the_officer_reads_a_proposal_and_starts_its_review(
     page, live_server, settings, django_capture_on_commit_callbacks, device
 ):
     settings.PORTAL_STAFF_MFA_REQUIRED = False
@@ -53,7 +53,7 @@ def test_the_officer_reads_a_proposal_and_starts_its_assessment(
     expect(page.get_by_text(PANEL_COMMENT).first).to_be_visible()
     expect(page.get_by_role("heading", name="Audit trail")).to_be_visible()
     _screenshot(page, f"officer-proposal-{device}")
-    page.get_by_role("button", name="Start technical assessment").click()
+    page.get_by_role("button", name="Start review").click()
     expect(page.locator(".alert-success")).to_contain_text(proposal.reference)
     proposal.refresh_from_db()
     assert proposal.status == ProposalStatus.IN_REVIEW

@@ -55,7 +55,8 @@ def _eligible(proposal, officer, capture):
             by=officer,
         )
     proposal.refresh_from_db()
-    assert proposal.status == ProposalStatus.ELIGIBLE
+    # A first-come-first-served proposal enters its technical assessment on its own.
+    assert proposal.status == ProposalStatus.IN_REVIEW
 
 
 def _pdf_text(response) -> str:

@@ -8,9 +8,10 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from applications.models import ProposalStatus
+from applications.modes import AccessMode
 from portal.models import Activity
 from reviews.models import TechnicalAssessment
 from reviews.services.assessments import assessment_submit
@@ -30,6 +31,8 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
+# Above the Large Scale minimum request.
+LARGE_SCALE_HOURS = Decimal("60000")
 PANEL_COMMENT = "Queue times at BSC are long in spring; fund at most half"
 
 
@@ -47,16 +50,27 @@ def _url(proposal) -> str:
     return reverse("reviews:officer_proposal", args=[proposal.pk])
 
 
-def assessed_proposal(capture, *, requests: int = 1, attachments: int = 1, officer=None):
+def assessed_proposal(
+    capture,
+    *,
+    requests: int = 1,
+    attachments: int = 1,
+    officer=None,
+    mode: str = AccessMode.LARGE_SCALE,
+):
     """An eligible proposal with `requests` requests on one centre, each assessed with a comment
-    to the panel, and `attachments` attachments."""
+    to the panel, and `attachments` attachments. Large Scale by default: there the officer starts
+    the review (a first-come-first-served proposal enters technical assessment on its own)."""
     member = CentreMembershipFactory(centre__short_name="BSC")
     proposal = SubmittableProposalFactory(
-        request=False, organisation__legal_name="Fjord Robotics AS"
+        request=False,
+        organisation__legal_name="Fjord Robotics AS",
+        cutoff__call__mode=mode,
     )
     for _ in range(requests):
         ResourceRequestFactory(
             proposal=proposal,
+            hours=LARGE_SCALE_HOURS if mode == AccessMode.LARGE_SCALE else Decimal("20000"),
             offered_partition=CallPartitionFactory(
                 call=proposal.call, partition=PartitionFactory(centre=member.centre)
             ),
@@ -123,7 +137,7 @@ def test_the_officer_reads_everything_about_the_proposal(
     assert [a.action for a in actions] == ["start_review"]
 
 
-def test_a_plain_step_is_taken_through_the_door_and_decisions_link_to_their_page(
+def test_a_plain_step_is_taken_through_the_door(
     client, officer, django_capture_on_commit_callbacks
 ):
     proposal = assessed_proposal(django_capture_on_commit_callbacks)
@@ -140,17 +154,23 @@ def test_a_plain_step_is_taken_through_the_door_and_decisions_link_to_their_page
     proposal.refresh_from_db()
     assert proposal.status == ProposalStatus.IN_REVIEW
     assert Activity.objects.filter(verb="proposal.start_review", actor=officer).count() == 1
+    actions = {a.action for a in response.context["dossier"].actions}
+    assert "send_to_panel" in actions and "start_review" not in actions
+
+
+def test_first_come_first_served_decisions_link_to_their_page(
+    client, officer, django_capture_on_commit_callbacks
+):
+    # Eligible and fully assessed: the portal itself moved it into technical assessment.
+    proposal = assessed_proposal(django_capture_on_commit_callbacks, mode=AccessMode.FAST_LANE)
+    assert proposal.status == ProposalStatus.IN_REVIEW
+    client.force_login(officer)
+    response = client.get(_url(proposal))
     actions = {a.action: a for a in response.context["dossier"].actions}
     assert set(actions) == {"award", "waitlist", "reject"}
-    try:
-        decision_url = reverse("reviews:decision_proposal", args=[proposal.pk])
-    except NoReverseMatch:  # the decision pages are not in this branch
-        assert all(a.unavailable and not a.url for a in actions.values())
-        assert client.post(step, {"action": "award"}).status_code == 302
-        proposal.refresh_from_db()
-        assert proposal.status == ProposalStatus.IN_REVIEW
-    else:
-        assert all(a.url == decision_url for a in actions.values())
+    decision_url = reverse("reviews:decision_proposal", args=[proposal.pk])
+    assert all(a.url == decision_url for a in actions.values())
+    assert decision_url in response.content.decode()
 
 
 def test_eligibility_actions_link_to_the_eligibility_page(client, officer):
@@ -256,3 +276,20 @@ def test_the_applicants_page_points_an_officer_to_their_view(
     assert _url(proposal) in client.get(proposal.get_absolute_url()).content.decode()
     client.force_login(proposal.created_by)
     assert _url(proposal) not in client.get(proposal.get_absolute_url()).content.decode()
+
+
+def test_a_peer_reviewed_proposal_in_panel_offers_no_decision_page_yet(client, officer):
+    # Large Scale proposals are decided from the panel's ranking (part 2): the steps are shown,
+    # said to be unavailable, and link nowhere.
+    proposal = advance(
+        SubmittableProposalFactory(
+            cutoff__call__mode=AccessMode.LARGE_SCALE, request__hours=LARGE_SCALE_HOURS
+        ),
+        to=ProposalStatus.IN_PANEL,
+    )
+    client.force_login(officer)
+    response = client.get(_url(proposal))
+    actions = {a.action: a for a in response.context["dossier"].actions}
+    assert {"award", "waitlist", "reject"} <= set(actions)
+    assert all(actions[a].unavailable and not actions[a].url for a in ("award", "reject"))
+    assert "decided from the panel’s ranking" in response.content.decode()
