@@ -167,10 +167,23 @@
     if (box && window.htmx) { window.htmx.trigger(box, "estimate"); }
   }
 
+  // A partition was chosen: its throughput goes into the estimator, which asks again.
+  function partitionChosen(select) {
+    var chosen = syncPartition(select);
+    var tflops = document.getElementById("est-" + chosen.prefix + "-tflops");
+    if (tflops && chosen.option && chosen.option.dataset.tflops) { tflops.value = chosen.option.dataset.tflops; }
+    estimate(chosen.prefix);
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("form[data-draft-key]").forEach(restore);
     document.querySelectorAll("textarea[data-max-chars]").forEach(updateCounter);
-    document.querySelectorAll('select[id$="-offered_partition"]').forEach(syncPartition);
+    document.querySelectorAll('select[id$="-offered_partition"]').forEach(function (select) {
+      var option = selectedOption(select);
+      // Chosen while the page was still loading, before this script listened (or restored
+      // from a draft): do now what the change would have done.
+      if (option && option.value && !option.defaultSelected) { partitionChosen(select); } else { syncPartition(select); }
+    });
     markInvalidFields(document);
   });
 
@@ -190,10 +203,7 @@
       writeStore(target.form, { values: snapshot(target.form), submitted: false });
     }
     if (target.matches && target.matches('select[id$="-offered_partition"]')) {
-      var chosen = syncPartition(target);
-      var tflops = document.getElementById("est-" + chosen.prefix + "-tflops");
-      if (tflops && chosen.option && chosen.option.dataset.tflops) { tflops.value = chosen.option.dataset.tflops; }
-      estimate(chosen.prefix);
+      partitionChosen(target);
     }
   });
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from applications.models import Proposal
 from tests.applications.test_browser_founder import founder_and_call, log_in, wait_saved
@@ -100,6 +101,30 @@ def test_the_estimator_waits_for_a_partition(page, founder_and_call):
     new.get_by_label("System and partition").select_option("")
     new.get_by_text("Choose the system and partition of this request").wait_for()
     assert not new.get_by_label("Parameters (N)").is_visible()
+
+
+def test_a_partition_chosen_before_the_scripts_ran_is_estimated_once_they_do(
+    page, founder_and_call
+):
+    # On a slow line the form shows before its script runs; a choice made then is not lost.
+    founder, organisation, call, mn5 = founder_and_call
+    proposal = a_draft(founder, organisation, call)
+    page.goto(reverse("applications:proposal_section", args=[proposal.pk, "resources"]))
+    log_in(page)
+    held = []
+    page.route("**/js/proposal-form*.js", lambda route: held.append(route))
+    page.reload(wait_until="commit")
+    new = page.locator("#new-request")
+    new.get_by_label("System and partition").select_option(str(mn5.pk))
+    for _ in range(100):  # the script's request reaches the route while the page still parses
+        if held:
+            break
+        page.wait_for_timeout(50)
+    assert held, "the page's script was not requested"
+    assert new.locator("#est-new-tflops").input_value() == ""  # nothing has listened yet
+    held[0].continue_()
+    expect(new.locator("#est-new-tflops")).to_have_value("400.0")
+    new.get_by_text(f"{ESTIMATE:,} GPU-hours").wait_for()
 
 
 def test_the_heading_follows_the_autosaved_title(page, founder_and_call):
