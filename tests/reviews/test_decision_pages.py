@@ -56,7 +56,7 @@ def test_the_decision_page_shows_requests_assessments_pool_and_prefilled_hours(
     request = proposal.requests.get()
     assert "20,000" in page and "18,000" in page  # requested, recommended
     assert TO_APPLICANT in page and PANEL_SECRET in page  # both comments, for the officer
-    assert "30,000" in page and "Spring pool A" in page  # the pool's free hours
+    assert "30,000 GPU-hours free" in page  # the pool's free hours
     assert f'name="hours_{request.pk}"' in page and 'value="18000"' in page
     assert f'name="override_{request.pk}"' in page
     for action in ("award", "waitlist", "reject"):
