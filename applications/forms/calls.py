@@ -18,6 +18,7 @@ from allocations.models import Partition
 from applications.deadlines import format_deadline
 from applications.models import Call, EvaluationCriterion, ProposalStatus
 from applications.modes import MODE_DEFAULTS, AccessMode
+from applications.selectors.calls import WAITING_FILTER_CHOICES, proposals_waiting_on
 from portal.countries import COUNTRY_CHOICES, PARTICIPATING_COUNTRIES
 from portal.models import OrganisationKind
 from portal.models.accounts import TIMEZONE_CHOICES
@@ -421,6 +422,17 @@ class SubmittedProposalFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(
         choices=SUBMITTED_STATUSES, label="Status", empty_label="Any status", widget=QuickSelect
     )
+    # The workspace's counters link here with ?waiting_on=...
+    waiting_on = django_filters.ChoiceFilter(
+        choices=WAITING_FILTER_CHOICES,
+        label="Waiting on",
+        empty_label="Anything",
+        method="filter_waiting_on",
+        widget=QuickSelect,
+    )
+
+    def filter_waiting_on(self, queryset, name, value):
+        return proposals_waiting_on(queryset, value)
 
     def __init__(self, *args, partitions=None, by_mode: bool = True, **kwargs):
         super().__init__(*args, **kwargs)

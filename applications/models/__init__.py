@@ -17,6 +17,7 @@ from .proposals import (
     ReferenceCounter,
     ResourceRequest,
     TeamMember,
+    WaitingOn,
 )
 
 __all__ = [
@@ -36,4 +37,5 @@ __all__ = [
     "ReferenceCounter",
     "ResourceRequest",
     "TeamMember",
+    "WaitingOn",
 ]

@@ -35,7 +35,9 @@ from applications.models import (
     Proposal,
     ProposalStatus,
     ResourceRequest,
+    WaitingOn,
 )
+from applications.hooks import waiting_providers
 from applications.selectors.proposals import read_by_programme_office
 from applications.time_to_access import AccessClock, access_clock
 from applications.workflow import demand_statuses, workflow_for_mode
@@ -189,6 +191,7 @@ ROW_FIELDS = (
     "call__days_to_access",
     "organisation__legal_name",
     "organisation__country",
+    "waiting_on",
 )
 
 
@@ -207,6 +210,10 @@ class SubmittedRow:
     # (hours, unit label, partition) of each resource request, in partition order.
     requests: tuple[tuple[Decimal, str, str], ...]
     clock: AccessClock | None = None  # time to access; None when withdrawn
+    waiting_on: str = WaitingOn.NOTHING
+    # Who the proposal waits for, when a WaitingProvider says (the centres still assessing, and
+    # whether each is overdue).
+    waits: tuple[tuple[str, bool], ...] = ()
 
 
 def submitted_row_values(proposals: QuerySet[Proposal]) -> QuerySet:
@@ -241,6 +248,7 @@ def submitted_rows(
         )
     ):
         requests[proposal_id].append((hours, Unit(unit).label, f"{system} {name}"))
+    waits = _waits([v["pk"] for v in values if v["waiting_on"] in ASSESSMENT_WAITS])
     return [
         SubmittedRow(
             pk=v["pk"],
@@ -254,6 +262,8 @@ def submitted_rows(
             organisation=v["organisation__legal_name"],
             country=v["organisation__country"],
             requests=tuple(requests.get(v["pk"], ())),
+            waiting_on=v["waiting_on"],
+            waits=waits.get(v["pk"], ()),
             clock=access_clock(
                 mode=v["call__mode"],
                 promised=v["call__days_to_access"],
@@ -267,6 +277,40 @@ def submitted_rows(
         )
         for v in values
     ]
+
+
+ASSESSMENT_WAITS = frozenset({WaitingOn.ASSESSMENT, WaitingOn.ASSESSMENT_OVERDUE})
+
+# The officer's filters by what proposals wait on (page and API): name -> (label, kept values).
+WAITING_FILTERS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "eligibility": ("Eligibility check", (WaitingOn.ELIGIBILITY,)),
+    "assessment": ("Technical assessment", tuple(sorted(ASSESSMENT_WAITS))),
+    "overdue": ("Technical assessment, overdue", (WaitingOn.ASSESSMENT_OVERDUE,)),
+    "decision": ("Decision", (WaitingOn.DECISION,)),
+    "decided": ("Decided", (WaitingOn.DECIDED,)),
+}
+WAITING_FILTER_CHOICES = [(name, label) for name, (label, _) in WAITING_FILTERS.items()]
+
+
+def proposals_waiting_on(proposals: QuerySet[Proposal], name: str) -> QuerySet[Proposal]:
+    """`proposals` that wait on `name` (a key of WAITING_FILTERS; an unknown one filters nothing
+    out: forms and serializers check the value first)."""
+    if name not in WAITING_FILTERS:
+        return proposals
+    values = WAITING_FILTERS[name][1]
+    if len(values) == 1:
+        return proposals.filter(waiting_on=values[0])
+    return proposals.filter(waiting_on__in=values)
+
+
+def _waits(proposal_ids: list[int]) -> dict[int, tuple[tuple[str, bool], ...]]:
+    """Who these proposals wait for, from the registered providers; no query without any."""
+    found: dict[int, tuple[tuple[str, bool], ...]] = {}
+    if proposal_ids:
+        for provider in waiting_providers():
+            for pk, names in provider.waits(proposal_ids).items():
+                found[pk] = found.get(pk, ()) + names
+    return found
 
 
 def proposals_submitted_count(*, cutoff: CutOff | None = None) -> int:

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 
 from applications.deadlines import format_deadline
+from applications.models import WaitingOn
 from applications.selectors.calls import SubmittedRow
 from applications.templatetags.call_tags import hours as format_hours
 from applications.time_to_access import AccessClock, ClockState
@@ -54,6 +55,34 @@ def clock_cell(clock: AccessClock | None) -> str:
     )
 
 
+# What the "Waiting on" cell says for each value (the assessment's names its centres).
+_WAITING_WORDS = {
+    WaitingOn.ELIGIBILITY: '<span class="text-warning-emphasis">Eligibility check</span>',
+    WaitingOn.DECISION: '<span class="text-warning-emphasis fw-semibold">Decision</span>',
+    WaitingOn.DECIDED: '<span class="text-muted">Decided</span>',
+    WaitingOn.NOTHING: '<span class="text-muted">—</span>',
+}
+
+
+def waiting_cell(row: SubmittedRow) -> str:
+    """The "Waiting on" cell: whose move it is, and for an assessment which centres (overdue
+    ones marked in words, not by colour alone)."""
+    label = '<span class="d-md-none text-muted">Waiting on: </span>'
+    words = _WAITING_WORDS.get(row.waiting_on)
+    if words is None:  # a technical assessment
+        overdue = row.waiting_on == WaitingOn.ASSESSMENT_OVERDUE
+        centres = ", ".join(
+            f'<span class="text-danger fw-semibold">{escape(name)} (overdue)</span>'
+            if late
+            else escape(name)
+            for name, late in row.waits
+        )
+        words = f'<span class="{"text-danger" if overdue else "text-body"}">Assessment</span>' + (
+            f" by {centres}" if centres else ""
+        )
+    return f'<td class="small" data-waiting="{escape(row.waiting_on)}">{label}{words}</td>'
+
+
 @register.simple_tag(takes_context=True)
 def submitted_proposal_row(context, row: SubmittedRow, show_call: bool = False) -> str:
     acronym = (
@@ -75,6 +104,7 @@ def submitted_proposal_row(context, row: SubmittedRow, show_call: bool = False) 
         f"<td><bdi>{escape(row.organisation)}</bdi> "
         f'<span class="badge text-bg-light">{escape(row.country)}</span></td>'
         f"<td>{escape(row.status_label)}</td>"
+        f"{waiting_cell(row)}"
         '<td class="small"><span class="d-md-none text-muted">Submitted: </span>'
         f"{escape(format_deadline(row.submitted_at))}</td>"
         f"{clock_cell(row.clock)}"

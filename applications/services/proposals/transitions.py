@@ -32,10 +32,11 @@ from portal.services.notifications import notification_enqueue
 
 from ._common import _lock, _proposal_context, _team_recipients
 from .demand import proposal_counts_update
+from .waiting import proposal_waiting_on
 
-# Fields a transition may set beside the status (the caller's `changes`); the status, the version
-# and the decision time are the door's own.
-_DOOR_FIELDS = frozenset({"status", "version", "decided_at"})
+# Fields a transition may set beside the status (the caller's `changes`); the status, the version,
+# the decision time and what the proposal waits on are the door's own.
+_DOOR_FIELDS = frozenset({"status", "version", "decided_at", "waiting_on"})
 
 
 def _actor_labels(actors) -> str:
@@ -123,6 +124,7 @@ def proposal_transition(
     proposal.status = transition.target
     if workflow.phase(transition.target).is_decided and proposal.decided_at is None:
         proposal.decided_at = now
+    proposal.waiting_on = proposal_waiting_on(proposal)
     proposal.version += 1
     if Actor.APPLICANT in actors and by is not None:
         proposal.last_edited_by = by
