@@ -14,8 +14,8 @@ class ReviewsConfig(AppConfig):
             waiting_provider_register,
         )
         from applications.models import Proposal
-        from reviews.services.assessments import DECISION_ACTIONS, every_centre_assessed_guard
         from reviews.selectors.waiting import assessment_waiting_refine, assessment_waits
+        from reviews.services.assessments import DECISION_ACTIONS, every_centre_assessed_guard
         from reviews.signals import open_assessments_on_eligibility
 
         from . import rules  # noqa: F401  (registers the permissions)

@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from allocations.models import Partition
 from allocations.units import Unit
+from applications.hooks import waiting_providers
 from applications.models import (
     Call,
     CallPartition,
@@ -37,7 +38,6 @@ from applications.models import (
     ResourceRequest,
     WaitingOn,
 )
-from applications.hooks import waiting_providers
 from applications.selectors.proposals import read_by_programme_office
 from applications.time_to_access import AccessClock, access_clock
 from applications.workflow import demand_statuses, workflow_for_mode

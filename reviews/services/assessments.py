@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from allocations.models import CentreMembership, Partition
 from applications.models import Proposal, ProposalStatus
-from applications.services.proposals import proposals_waiting_refresh
 from applications.selectors.proposals import describe_instant
+from applications.services.proposals import proposals_waiting_refresh
 from applications.working_days import working_calendar
 from portal.roles import centre_ids_with_role
 from portal.services.activity import activity_record
