@@ -204,15 +204,13 @@ class WaitingProvider:
     """How an app above applications tells what a proposal in evaluation waits on.
 
     `refine(proposal_ids)` answers, for proposals past the eligibility check and not yet decided,
-    {pk: WaitingOn value} for those that wait on something else than the officer's decision (a
-    technical assessment, perhaps overdue); one query for any number of proposals.
-    `waits(proposal_ids)` tells a list's page who they wait for: {pk: ((name, overdue), ...)},
-    e.g. the centres whose assessments are still open; one query per page.
+    {pk: (WaitingOn value, who)} for those that wait on something else than the officer's
+    decision: a technical assessment, perhaps overdue, and who it waits for in a few words
+    ("CSC, IT4I (overdue)"). One query for any number of proposals.
     """
 
     name: str
-    refine: Callable[[list[int]], dict[int, str]]
-    waits: Callable[[list[int]], dict[int, tuple[tuple[str, bool], ...]]]
+    refine: Callable[[list[int]], dict[int, tuple[str, str]]]
 
 
 _waiting_providers: list[WaitingProvider] = []

@@ -14,7 +14,7 @@ class ReviewsConfig(AppConfig):
             waiting_provider_register,
         )
         from applications.models import Proposal
-        from reviews.selectors.waiting import assessment_waiting_refine, assessment_waits
+        from reviews.selectors.waiting import assessment_waiting_refine
         from reviews.services.assessments import DECISION_ACTIONS, every_centre_assessed_guard
         from reviews.signals import open_assessments_on_eligibility
 
@@ -25,7 +25,7 @@ class ReviewsConfig(AppConfig):
         transition_guard_register(every_centre_assessed_guard, actions=DECISION_ACTIONS)
         # What the officer's lists say a proposal in evaluation waits on (a centre's assessment).
         waiting_provider_register(
-            WaitingProvider("technical_assessment", assessment_waiting_refine, assessment_waits)
+            WaitingProvider("technical_assessment", assessment_waiting_refine)
         )
         proposal_transitioned.connect(
             open_assessments_on_eligibility,

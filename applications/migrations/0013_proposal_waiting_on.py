@@ -31,6 +31,11 @@ class Migration(migrations.Migration):
             name='waiting_on',
             field=models.CharField(blank=True, choices=[('', 'Nothing'), ('eligibility', 'Eligibility check'), ('assessment', 'Technical assessment'), ('assessment_overdue', 'Technical assessment, overdue'), ('decision', 'Decision'), ('decided', 'Decided')], default='', max_length=20),
         ),
+        migrations.AddField(
+            model_name='proposal',
+            name='waiting_for',
+            field=models.CharField(blank=True, default='', max_length=200),
+        ),
         migrations.AddIndex(
             model_name='proposal',
             index=models.Index(fields=['cutoff', 'waiting_on', 'submitted_at', 'id'], name='proposal_cutoff_waiting_order'),

@@ -34,6 +34,9 @@ class ProposalStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", "Withdrawn"
 
 
+WAITING_FOR_MAX_CHARS = 200
+
+
 class WaitingOn(models.TextChoices):
     """Whose move a submitted proposal waits on: what the officer's lists filter and count by.
 
@@ -41,8 +44,10 @@ class WaitingOn(models.TextChoices):
     depends on the technical assessments of the `reviews` app, which `applications` may not
     import: the door sets it from the status, and the assessment services refresh it through
     the hook `applications.hooks.waiting_provider_register` (applications.services.proposals.
-    waiting). A kept column lets a page of a filtered list be read in order from an index, and
-    the workspace count every cut-off's proposals by it in one grouped query."""
+    waiting). The same goes for who it waits for (`waiting_for`, the centres still assessing),
+    so that a list's page reads both with its rows and asks no other app. A kept column lets a
+    page of a filtered list be read in order from an index, and the workspace count every
+    cut-off's proposals by it in one grouped query."""
 
     NOTHING = "", "Nothing"  # a draft, or withdrawn
     ELIGIBILITY = "eligibility", "Eligibility check"
@@ -222,6 +227,8 @@ class Proposal(models.Model):
     waiting_on = models.CharField(
         max_length=20, choices=WaitingOn.choices, blank=True, default=WaitingOn.NOTHING
     )
+    # Who it waits for, in a few words ("CSC, IT4I (overdue)"), when a provider says.
+    waiting_for = models.CharField(max_length=WAITING_FOR_MAX_CHARS, blank=True, default="")
 
     class Meta:
         ordering = ["-updated_at", "-id"]

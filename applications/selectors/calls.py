@@ -26,7 +26,6 @@ from django.utils import timezone
 
 from allocations.models import Partition
 from allocations.units import Unit
-from applications.hooks import waiting_providers
 from applications.models import (
     Call,
     CallPartition,
@@ -192,6 +191,7 @@ ROW_FIELDS = (
     "organisation__legal_name",
     "organisation__country",
     "waiting_on",
+    "waiting_for",
 )
 
 
@@ -211,9 +211,7 @@ class SubmittedRow:
     requests: tuple[tuple[Decimal, str, str], ...]
     clock: AccessClock | None = None  # time to access; None when withdrawn
     waiting_on: str = WaitingOn.NOTHING
-    # Who the proposal waits for, when a WaitingProvider says (the centres still assessing, and
-    # whether each is overdue).
-    waits: tuple[tuple[str, bool], ...] = ()
+    waiting_for: str = ""  # the centres still assessing, overdue ones marked
 
 
 def submitted_row_values(proposals: QuerySet[Proposal]) -> QuerySet:
@@ -248,7 +246,6 @@ def submitted_rows(
         )
     ):
         requests[proposal_id].append((hours, Unit(unit).label, f"{system} {name}"))
-    waits = _waits([v["pk"] for v in values if v["waiting_on"] in ASSESSMENT_WAITS])
     return [
         SubmittedRow(
             pk=v["pk"],
@@ -263,7 +260,7 @@ def submitted_rows(
             country=v["organisation__country"],
             requests=tuple(requests.get(v["pk"], ())),
             waiting_on=v["waiting_on"],
-            waits=waits.get(v["pk"], ()),
+            waiting_for=v["waiting_for"],
             clock=access_clock(
                 mode=v["call__mode"],
                 promised=v["call__days_to_access"],
@@ -301,16 +298,6 @@ def proposals_waiting_on(proposals: QuerySet[Proposal], name: str) -> QuerySet[P
     if len(values) == 1:
         return proposals.filter(waiting_on=values[0])
     return proposals.filter(waiting_on__in=values)
-
-
-def _waits(proposal_ids: list[int]) -> dict[int, tuple[tuple[str, bool], ...]]:
-    """Who these proposals wait for, from the registered providers; no query without any."""
-    found: dict[int, tuple[tuple[str, bool], ...]] = {}
-    if proposal_ids:
-        for provider in waiting_providers():
-            for pk, names in provider.waits(proposal_ids).items():
-                found[pk] = found.get(pk, ()) + names
-    return found
 
 
 def proposals_submitted_count(*, cutoff: CutOff | None = None) -> int:

@@ -66,20 +66,13 @@ _WAITING_WORDS = {
 
 def waiting_cell(row: SubmittedRow) -> str:
     """The "Waiting on" cell: whose move it is, and for an assessment which centres (overdue
-    ones marked in words, not by colour alone)."""
+    ones marked in words, "CSC (overdue)", not by colour alone)."""
     label = '<span class="d-md-none text-muted">Waiting on: </span>'
     words = _WAITING_WORDS.get(row.waiting_on)
-    if words is None:  # a technical assessment
-        overdue = row.waiting_on == WaitingOn.ASSESSMENT_OVERDUE
-        centres = ", ".join(
-            f'<span class="text-danger fw-semibold">{escape(name)} (overdue)</span>'
-            if late
-            else escape(name)
-            for name, late in row.waits
-        )
-        words = f'<span class="{"text-danger" if overdue else "text-body"}">Assessment</span>' + (
-            f" by {centres}" if centres else ""
-        )
+    if words is None:  # a technical assessment, by the centres named
+        css = "text-danger fw-semibold" if row.waiting_on == WaitingOn.ASSESSMENT_OVERDUE else ""
+        who = f" by {escape(row.waiting_for)}" if row.waiting_for else ""
+        words = f'<span class="{css}">Assessment{who}</span>'
     return f'<td class="small" data-waiting="{escape(row.waiting_on)}">{label}{words}</td>'
 
 

@@ -36,7 +36,7 @@ from .waiting import proposal_waiting_on
 
 # Fields a transition may set beside the status (the caller's `changes`); the status, the version,
 # the decision time and what the proposal waits on are the door's own.
-_DOOR_FIELDS = frozenset({"status", "version", "decided_at", "waiting_on"})
+_DOOR_FIELDS = frozenset({"status", "version", "decided_at", "waiting_on", "waiting_for"})
 
 
 def _actor_labels(actors) -> str:
@@ -124,7 +124,7 @@ def proposal_transition(
     proposal.status = transition.target
     if workflow.phase(transition.target).is_decided and proposal.decided_at is None:
         proposal.decided_at = now
-    proposal.waiting_on = proposal_waiting_on(proposal)
+    proposal.waiting_on, proposal.waiting_for = proposal_waiting_on(proposal)
     proposal.version += 1
     if Actor.APPLICANT in actors and by is not None:
         proposal.last_edited_by = by
