@@ -405,9 +405,11 @@ class SubmittedProposalFilter(django_filters.FilterSet):
         empty_label="Any mode",
         widget=QuickSelect,
     )
-    partition = django_filters.ModelChoiceFilter(
+    # Choices from partitions the view has read already (a cut-off's page has them with its
+    # demand figures), so the filter costs no query of its own.
+    partition = django_filters.ChoiceFilter(
         field_name="requests__offered_partition__partition",
-        queryset=Partition.objects.none(),
+        choices=(),
         label="Partition",
         empty_label="Any partition",
         widget=QuickSelect,
@@ -439,8 +441,7 @@ class SubmittedProposalFilter(django_filters.FilterSet):
         if not by_mode:
             # Dropped before the form is built, so a stray ?mode= is ignored too.
             del self.filters["mode"]
-        if partitions is not None:
-            self.filters["partition"].queryset = partitions
-        self.form.fields["partition"].label_from_instance = partition_label
+        choices = [(p.pk, partition_label(p)) for p in partitions or ()]
+        self.filters["partition"].extra["choices"] = choices
         for field in self.form.fields.values():
             field.widget.attrs.setdefault("class", "form-select form-select-sm")

@@ -420,11 +420,15 @@ def _filters_active(filterset) -> bool:
     return any(value not in (None, "") for value in filterset.form.cleaned_data.values())
 
 
-def _proposal_list(request, *, cutoff: CutOff | None, calendar: WorkingCalendar, now):
+def _proposal_list(
+    request, *, cutoff: CutOff | None, calendar: WorkingCalendar, now, partitions=None
+):
     """The officer's list of submitted proposals, filtered and paginated. Its cost is the page's
     rows: the whole list's size comes from the kept figures, and a filtered list is not counted.
-    Each row's time-to-access clock is worked out from the values read, on `calendar`."""
-    partitions = selectors.partitions_in_calls(call=cutoff.call if cutoff else None)
+    Each row's time-to-access clock is worked out from the values read, on `calendar`. The
+    partition filter offers `partitions` (read here when the caller has not read them)."""
+    if partitions is None:
+        partitions = list(selectors.partitions_in_calls(call=cutoff.call if cutoff else None))
     filterset = SubmittedProposalFilter(
         request.GET or None,
         queryset=selectors.proposals_submitted(cutoff=cutoff),
@@ -472,7 +476,13 @@ def officer_cutoff_detail(request, pk: int):
             "is_past": cutoff.at <= now,
             "time_to_access": cutoff_clocks(cutoff=cutoff, now=now, calendar=calendar),
             "holiday_country": holiday_country_name(),
-            **_proposal_list(request, cutoff=cutoff, calendar=calendar, now=now),
+            **_proposal_list(
+                request,
+                cutoff=cutoff,
+                calendar=calendar,
+                now=now,
+                partitions=[row.partition for row in demand],
+            ),
         },
     )
 
