@@ -15,3 +15,5 @@ def officer_checks_eligibility(user) -> bool:
 
 # Checking eligibility and keeping each call's checklist are the programme office's work.
 rules.add_perm("reviews.check_eligibility", officer_checks_eligibility)
+# The officer's workspace (what waits on whom, per call and cut-off), page and API alike.
+rules.add_perm("reviews.view_officer_workspace", officer_checks_eligibility)
