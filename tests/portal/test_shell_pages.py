@@ -37,6 +37,7 @@ pytestmark = pytest.mark.django_db
 
 ENTRIES = (
     "My proposals",
+    "Workspace",
     "Manage calls",
     "Centres",
     "Assessments",
@@ -239,7 +240,7 @@ MENU = {
     "applicant": {"My proposals"},
     "reviewer": {"My proposals"},
     "technical assessor": {"My proposals", "Assessments", "Centres"},
-    "programme officer": {"My proposals", "Manage calls", "Centres"},
+    "programme officer": {"My proposals", "Workspace", "Manage calls", "Centres"},
     "centre administrator": {"My proposals", "Centres"},
     "admin": {"My proposals", "Failed work", "Site admin"},
 }
