@@ -5,6 +5,7 @@ from rest_framework.routers import SimpleRouter
 
 from .api.assessments import TechnicalAssessmentViewSet
 from .api.eligibility import ProposalEligibilityView
+from .api.workspace import OfficerWorkspaceView
 
 app_name = "reviews_api"
 
@@ -12,6 +13,7 @@ router = SimpleRouter()
 router.register("assessments", TechnicalAssessmentViewSet, basename="assessment")
 
 urlpatterns = [
+    path("workspace/", OfficerWorkspaceView.as_view(), name="officer_workspace"),
     path(
         "proposals/<int:id>/eligibility/",
         ProposalEligibilityView.as_view(),

@@ -227,15 +227,21 @@ def _staff_label(mode: str, status: str) -> str:
 
 
 def submitted_rows(
-    values, *, calendar: WorkingCalendar, now: datetime | None = None
+    values,
+    *,
+    calendar: WorkingCalendar,
+    now: datetime | None = None,
+    with_requests: bool = True,
 ) -> list[SubmittedRow]:
     """Rows of one page of the officer's list from `submitted_row_values`, with their requests
-    read in one more query and their time-to-access clocks worked out from the values read."""
+    read in one more query (unless `with_requests` is off: the API's slim rows) and their
+    time-to-access clocks worked out from the values read."""
     values = list(values)
     now = now or timezone.now()
     requests: dict[int, list[tuple[Decimal, str, str]]] = defaultdict(list)
+    ids = [v["pk"] for v in values] if with_requests else []
     for proposal_id, hours, unit, system, name in (
-        ResourceRequest.objects.filter(proposal_id__in=[v["pk"] for v in values])
+        ResourceRequest.objects.filter(proposal_id__in=ids)
         .order_by("proposal_id", "offered_partition__partition__system_name", "pk")
         .values_list(
             "proposal_id",
