@@ -5,6 +5,7 @@ from .calls import (
     CutOffClockCount,
     CutOffDemand,
     CutOffPool,
+    CutOffWaitingCount,
     EvaluationCriterion,
 )
 from .closure_days import ClosureDay
@@ -30,6 +31,7 @@ __all__ = [
     "CutOffClockCount",
     "CutOffDemand",
     "CutOffPool",
+    "CutOffWaitingCount",
     "EvaluationCriterion",
     "PdfStatus",
     "Proposal",

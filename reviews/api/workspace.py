@@ -20,8 +20,8 @@ PERM = "reviews.view_officer_workspace"
 
 class CentreWorkSerializer(serializers.Serializer):
     centre = serializers.CharField(source="name")
-    waiting = serializers.IntegerField(help_text="Requests whose assessment is open or overdue.")
-    overdue = serializers.IntegerField()
+    waiting = serializers.IntegerField(help_text="Proposals waiting for this centre's assessment.")
+    overdue = serializers.IntegerField(help_text="Of those, with the centre's assessment overdue.")
 
 
 class CutOffWorkSerializer(serializers.Serializer):

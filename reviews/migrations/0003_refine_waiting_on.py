@@ -15,7 +15,7 @@ def refine_waiting_on(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("reviews", "0002_assessments"),
-        ("applications", "0013_proposal_waiting_on"),
+        ("applications", "0014_cutoff_waiting_counts"),
     ]
 
     operations = [migrations.RunPython(refine_waiting_on, migrations.RunPython.noop)]

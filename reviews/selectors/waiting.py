@@ -9,6 +9,23 @@ from applications.models import WaitingOn
 from reviews.models import TechnicalAssessment
 
 S = TechnicalAssessment.Status
+# How `waiting_for` names the centres: "BSC, CSC (overdue)" (centres' short names hold neither).
+SEPARATOR = ", "
+OVERDUE = " (overdue)"
+
+
+def waiting_for_text(centres: dict[str, bool]) -> str:
+    """{centre short name: overdue} as `waiting_for` keeps it."""
+    return SEPARATOR.join(name + (OVERDUE if late else "") for name, late in centres.items())
+
+
+def waiting_for_centres(text: str) -> list[tuple[str, bool]]:
+    """`waiting_for_text` read back: [(centre short name, overdue)]."""
+    return [
+        (name.removesuffix(OVERDUE), name.endswith(OVERDUE))
+        for name in text.split(SEPARATOR)
+        if name
+    ]
 
 
 def assessment_waiting_refine(proposal_ids: list[int]) -> dict[int, tuple[str, str]]:

@@ -1,9 +1,10 @@
 """The programme officer's workspace: per call and cut-off, what waits on whom.
 
-Every figure comes from a constant number of queries, whatever the number of proposals and of
-cut-offs shown: the cut-offs (one query), their proposals counted by what they wait on (one
-grouped query over the kept `Proposal.waiting_on`, read from its index), the open assessments
-per centre (one grouped query), and the kept time-to-access counts (one query).
+Every figure comes from kept counts, in a constant number of queries whatever the number of
+proposals and of cut-offs shown: the cut-offs (one query), how many of their proposals wait on
+what, with which status and for which centres (CutOffWaitingCount, kept in step with
+`Proposal.waiting_on` by applications; one query), and the kept time-to-access counts (one
+query). Nothing here counts proposals or assessments, so the page's time does not grow with them.
 """
 
 from __future__ import annotations
@@ -12,13 +13,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import Exists, OuterRef, Q, Subquery
 
-from applications.models import Call, CutOff, Proposal, ProposalStatus, WaitingOn
+from applications.models import Call, CutOff, CutOffWaitingCount, ProposalStatus, WaitingOn
 from applications.selectors.time_to_access import cutoffs_clocks
 from applications.time_to_access import CutOffTimeToAccess
 from applications.working_days import WorkingCalendar
-from reviews.models import TechnicalAssessment
+from reviews.selectors.waiting import waiting_for_centres
 
 # Passed cut-offs stay on the workspace this long, and longer while anything waits at them.
 RECENT = timedelta(days=120)
@@ -34,11 +35,11 @@ OPEN_WORK = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass
 class CentreWork:
     name: str
-    waiting: int  # requests whose assessment is open or overdue
-    overdue: int
+    waiting: int = 0  # proposals waiting for this centre's assessment
+    overdue: int = 0  # of which the centre's assessment is overdue
 
 
 @dataclass
@@ -79,7 +80,9 @@ def workspace_cutoffs(*, now: datetime) -> list[CutOff]:
     months (or later ones that received proposals early), and any older one where something still
     waits. Most recent first, one query."""
     next_of_call = CutOff.objects.filter(call=OuterRef("call"), at__gt=now).order_by("at")
-    work_left = Proposal.objects.filter(cutoff=OuterRef("pk"), waiting_on__in=OPEN_WORK)
+    work_left = CutOffWaitingCount.objects.filter(
+        cutoff=OuterRef("pk"), waiting_on__in=OPEN_WORK, proposal_count__gt=0
+    )
     recent = Q(at__gte=now - RECENT) & (
         Q(at__lte=now) | Q(submitted_count__gt=0) | Q(at=Subquery(next_of_call.values("at")[:1]))
     )
@@ -90,36 +93,25 @@ def workspace_cutoffs(*, now: datetime) -> list[CutOff]:
     )
 
 
-def _counts(cutoff_ids: list[int]) -> dict[int, dict[str, int]]:
-    counts: dict[int, dict[str, int]] = defaultdict(dict)
-    for row in (
-        Proposal.objects.filter(cutoff_id__in=cutoff_ids)
-        .exclude(waiting_on=WaitingOn.NOTHING)
-        .values("cutoff_id", "waiting_on")
-        .annotate(n=Count("pk"), waitlisted=Count("pk", filter=Q(status=ProposalStatus.WAITLISTED)))
-        .order_by()
-    ):
-        counts[row["cutoff_id"]][row["waiting_on"]] = row["n"]
-        if row["waitlisted"]:
-            counts[row["cutoff_id"]]["waitlisted"] = row["waitlisted"]
-    return counts
-
-
-def _centres(cutoff_ids: list[int]) -> dict[int, list[CentreWork]]:
-    S = TechnicalAssessment.Status
-    centres: dict[int, list[CentreWork]] = defaultdict(list)
-    for row in (
-        TechnicalAssessment.objects.filter(
-            proposal__cutoff_id__in=cutoff_ids, status__in=(S.OPEN, S.OVERDUE)
-        )
-        .values("proposal__cutoff_id", "centre__short_name")
-        .annotate(waiting=Count("pk"), overdue=Count("pk", filter=Q(status=S.OVERDUE)))
-        .order_by("proposal__cutoff_id", "centre__short_name")
-    ):
-        centres[row["proposal__cutoff_id"]].append(
-            CentreWork(row["centre__short_name"], row["waiting"], row["overdue"])
-        )
-    return centres
+def _counts(cutoff_ids: list[int]) -> tuple[dict, dict]:
+    """{cut-off: {waiting on or "waitlisted": proposals}} and {cut-off: [CentreWork]}, from the
+    kept counts (one query over a few rows per cut-off)."""
+    counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    centres: dict[int, dict[str, CentreWork]] = defaultdict(dict)
+    for cutoff_id, on, status, who, n in CutOffWaitingCount.objects.filter(
+        cutoff_id__in=cutoff_ids, proposal_count__gt=0
+    ).values_list("cutoff_id", "waiting_on", "status", "waiting_for", "proposal_count"):
+        counts[cutoff_id][on] += n
+        if status == ProposalStatus.WAITLISTED:
+            counts[cutoff_id]["waitlisted"] += n
+        for name, overdue in waiting_for_centres(who):
+            centre = centres[cutoff_id].setdefault(name, CentreWork(name))
+            centre.waiting += n
+            centre.overdue += n if overdue else 0
+    return counts, {
+        cutoff_id: sorted(by_name.values(), key=lambda c: c.name)
+        for cutoff_id, by_name in centres.items()
+    }
 
 
 def officer_workspace(*, now: datetime, calendar: WorkingCalendar) -> list[CallWork]:
@@ -127,8 +119,7 @@ def officer_workspace(*, now: datetime, calendar: WorkingCalendar) -> list[CallW
     waiting first, then by their latest cut-off."""
     cutoffs = workspace_cutoffs(now=now)
     ids = [c.pk for c in cutoffs]
-    counts = _counts(ids) if ids else {}
-    centres = _centres(ids) if ids else {}
+    counts, centres = _counts(ids) if ids else ({}, {})
     clocks = cutoffs_clocks(cutoffs=cutoffs, now=now, calendar=calendar)
     calls: dict[int, CallWork] = {}
     for cutoff in cutoffs:

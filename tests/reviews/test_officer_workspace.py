@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from applications.models import Proposal, ProposalStatus, WaitingOn
 from applications.modes import AccessMode
-from applications.services.proposals import proposals_waiting_refresh
+from applications.services.proposals import cutoff_counts_rebuild, proposals_waiting_refresh
 from reviews.models import TechnicalAssessment
 from reviews.selectors.workspace import officer_workspace
 from reviews.services.assessments import assessment_submit, assessments_open, assessments_sweep
@@ -129,9 +129,10 @@ def test_the_refresh_repairs_a_stale_value_and_leaves_the_edit_time_alone():
 
 
 def _bulk(cutoff, n, *, status, waiting_on, waiting_for="", decided=False):
-    """Proposals in a state, built directly (the counters read only the kept columns)."""
+    """Proposals in a state, built directly, then the cut-off's kept figures rebuilt (as for
+    data written in bulk)."""
     now = timezone.now()
-    return [
+    built = [
         ProposalFactory(
             cutoff=cutoff,
             status=status,
@@ -142,6 +143,8 @@ def _bulk(cutoff, n, *, status, waiting_on, waiting_for="", decided=False):
         )
         for _ in range(n)
     ]
+    cutoff_counts_rebuild(cutoff=cutoff)
+    return built
 
 
 def test_the_counters_match_hand_built_data(officer_client):

@@ -15,6 +15,7 @@ from rest_framework.test import APIClient
 
 from applications.models import ProposalStatus, WaitingOn
 from applications.modes import AccessMode
+from applications.services.proposals import cutoff_counts_rebuild
 from tests.factories import (
     CallFactory,
     CentreMembershipFactory,
@@ -78,6 +79,7 @@ def cutoff():
         waiting_on=W.DECIDED,
         decided=True,
     )
+    cutoff_counts_rebuild(cutoff=cutoff)  # built directly: the kept figures are rebuilt
     return cutoff
 
 

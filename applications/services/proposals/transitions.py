@@ -32,7 +32,7 @@ from portal.services.notifications import notification_enqueue
 
 from ._common import _lock, _proposal_context, _team_recipients
 from .demand import proposal_counts_update
-from .waiting import proposal_waiting_on
+from .waiting import proposal_waiting_on, waiting_counts_move
 
 # Fields a transition may set beside the status (the caller's `changes`); the status, the version,
 # the decision time and what the proposal waits on are the door's own.
@@ -119,6 +119,7 @@ def proposal_transition(
 
     now = timezone.now()
     from_status, from_decided_at = proposal.status, proposal.decided_at
+    waited = (proposal.cutoff_id, proposal.waiting_on, proposal.status, proposal.waiting_for)
     for name, value in changes.items():
         setattr(proposal, name, value)
     proposal.status = transition.target
@@ -131,6 +132,10 @@ def proposal_transition(
     proposal.save()
     proposal_counts_update(
         proposal=proposal, from_status=from_status, from_decided_at=from_decided_at
+    )
+    waiting_counts_move(
+        before=waited,
+        after=(proposal.cutoff_id, proposal.waiting_on, proposal.status, proposal.waiting_for),
     )
 
     data = _json_safe(details)

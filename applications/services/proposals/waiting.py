@@ -14,8 +14,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
+from django.db import transaction
+from django.db.models import F
+
 from applications.hooks import waiting_providers
-from applications.models import Proposal, ProposalStatus, WaitingOn
+from applications.models import CutOffWaitingCount, Proposal, ProposalStatus, WaitingOn
 from applications.models.proposals import WAITING_FOR_MAX_CHARS
 from applications.workflow import workflow_for_mode
 
@@ -53,23 +56,63 @@ def proposal_waiting_on(proposal: Proposal) -> tuple[str, str]:
     return _refined({proposal.pk: value})[proposal.pk]
 
 
-def proposals_waiting_refresh(*, proposal_ids: Iterable[int]) -> int:
-    """Write what these proposals wait on where it changed; returns how many changed. A constant
-    number of queries per distinct value, whatever the number of proposals."""
-    rows = list(
-        Proposal.objects.filter(pk__in=list(proposal_ids)).values_list(
-            "pk", "status", "call__mode", "waiting_on", "waiting_for"
-        )
+# A row of CutOffWaitingCount: (cut-off id, waiting on, status, waiting for).
+CountKey = tuple[int, str, str, str]
+
+
+def waiting_counts_add(changes: dict[CountKey, int]) -> None:
+    """Add {CountKey: n} (n may be negative) to the kept counts, creating rows on first use.
+    Rows are updated in key order, so that two transactions never wait for each other's rows
+    crosswise. Keys of proposals that wait on nothing are not counted."""
+    keys = sorted(key for key, n in changes.items() if n and key[1] != WaitingOn.NOTHING)
+    if not keys:
+        return
+    CutOffWaitingCount.objects.bulk_create(
+        [
+            CutOffWaitingCount(cutoff_id=c, waiting_on=o, status=s, waiting_for=w)
+            for c, o, s, w in keys
+        ],
+        ignore_conflicts=True,
     )
-    kept = {pk: (on, who) for pk, _, _, on, who in rows}
+    for cutoff_id, on, status, who in keys:
+        CutOffWaitingCount.objects.filter(
+            cutoff_id=cutoff_id, waiting_on=on, status=status, waiting_for=who
+        ).update(proposal_count=F("proposal_count") + changes[(cutoff_id, on, status, who)])
+
+
+def waiting_counts_move(*, before: CountKey, after: CountKey) -> None:
+    """One proposal's move from one kept count to another (the door's)."""
+    if before != after:
+        waiting_counts_add({before: -1, after: 1})
+
+
+@transaction.atomic
+def proposals_waiting_refresh(*, proposal_ids: Iterable[int]) -> int:
+    """Write what these proposals wait on where it changed, with the cut-offs' kept counts;
+    returns how many changed. The proposals are locked first (in id order, as the door locks
+    one), so two assessments submitted at once for one proposal are refreshed one after the
+    other and the second sees the first. A constant number of queries per distinct value,
+    whatever the number of proposals."""
+    rows = list(
+        Proposal.objects.select_for_update(of=("self",))
+        .filter(pk__in=list(proposal_ids))
+        .order_by("pk")
+        .values_list("pk", "cutoff_id", "status", "call__mode", "waiting_on", "waiting_for")
+    )
+    kept = {pk: (on, who) for pk, _, _, _, on, who in rows}
     values = _refined(
-        {pk: waiting_on_for_status(mode=mode, status=status) for pk, status, mode, _, _ in rows}
+        {pk: waiting_on_for_status(mode=mode, status=status) for pk, _, status, mode, _, _ in rows}
     )
     changed: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for pk, value in values.items():
-        if kept[pk] != value:
-            changed[value].append(pk)
+    counts: dict[CountKey, int] = defaultdict(int)
+    for pk, cutoff_id, status, _, on, who in rows:
+        if kept[pk] != values[pk]:
+            new_on, new_who = values[pk]
+            changed[(new_on, new_who)].append(pk)
+            counts[(cutoff_id, on, status, who)] -= 1
+            counts[(cutoff_id, new_on, status, new_who)] += 1
     for (on, who), pks in changed.items():
         # Bookkeeping columns: `update` leaves updated_at (the proposal's own edits) alone.
         Proposal.objects.filter(pk__in=pks).update(waiting_on=on, waiting_for=who)
+    waiting_counts_add(counts)
     return sum(len(pks) for pks in changed.values())
