@@ -82,6 +82,30 @@ def _assess(assessment):
     )
 
 
+def _kept_counts_hold(cutoff) -> None:
+    """The kept counts say what counting the proposals says."""
+    from django.db.models import Count
+
+    from applications.models import CutOffWaitingCount
+
+    kept = {
+        (on, status, who): n
+        for on, status, who, n in CutOffWaitingCount.objects.filter(
+            cutoff=cutoff, proposal_count__gt=0
+        ).values_list("waiting_on", "status", "waiting_for", "proposal_count")
+    }
+    counted = {
+        (on, status, who): n
+        for on, status, who, n in Proposal.objects.filter(cutoff=cutoff)
+        .exclude(waiting_on=W.NOTHING)
+        .values_list("waiting_on", "status", "waiting_for")
+        .annotate(n=Count("pk"))
+        .order_by()
+    }
+    assert kept == counted
+    assert not CutOffWaitingCount.objects.filter(cutoff=cutoff, proposal_count__lt=0).exists()
+
+
 def test_what_a_proposal_waits_on_follows_its_evaluation():
     cutoff = CutOffFactory(call=CallFactory(mode=AccessMode.FAST_LANE))
     bsc, csc = CentreFactory(short_name="BSC"), CentreFactory(short_name="CSC")
@@ -102,8 +126,10 @@ def test_what_a_proposal_waits_on_follows_its_evaluation():
     assert _kept(proposal) == (W.ASSESSMENT_OVERDUE, "CSC (overdue)")
     _assess(late)
     assert _kept(proposal) == (W.DECISION, "")
+    _kept_counts_hold(cutoff)
     advance(proposal, to=ProposalStatus.WAITLISTED)
     assert _kept(proposal) == (W.DECIDED, "")
+    _kept_counts_hold(cutoff)
 
 
 def test_a_withdrawn_proposal_waits_on_nobody():
@@ -111,6 +137,7 @@ def test_a_withdrawn_proposal_waits_on_nobody():
     advance(proposal, to=ProposalStatus.SUBMITTED)
     advance(proposal, to=ProposalStatus.WITHDRAWN)
     assert _kept(proposal) == (W.NOTHING, "")
+    _kept_counts_hold(proposal.cutoff)
 
 
 def test_the_refresh_repairs_a_stale_value_and_leaves_the_edit_time_alone():
@@ -164,6 +191,7 @@ def test_the_counters_match_hand_built_data(officer_client):
     advance(on_time, to=ProposalStatus.ELIGIBLE)
     assessments_open(proposal=on_time)
     _assess(TechnicalAssessment.objects.get(proposal=on_time, centre=csc))
+    _kept_counts_hold(cutoff)
     _bulk(cutoff, 2, status=ProposalStatus.IN_REVIEW, waiting_on=W.DECISION)
     _bulk(cutoff, 2, status=ProposalStatus.WAITLISTED, waiting_on=W.DECIDED, decided=True)
     _bulk(cutoff, 1, status=ProposalStatus.REJECTED, waiting_on=W.DECIDED, decided=True)
