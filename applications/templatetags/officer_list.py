@@ -70,9 +70,12 @@ def waiting_cell(row: SubmittedRow) -> str:
     label = '<span class="d-md-none text-muted">Waiting on: </span>'
     words = _WAITING_WORDS.get(row.waiting_on)
     if words is None:  # a technical assessment, by the centres named
-        css = "text-danger fw-semibold" if row.waiting_on == WaitingOn.ASSESSMENT_OVERDUE else ""
-        who = f" by {escape(row.waiting_for)}" if row.waiting_for else ""
-        words = f'<span class="{css}">Assessment{who}</span>'
+        # The word is marked when one is overdue; the centres say which ("CSC (overdue)").
+        who = f" by <bdi>{escape(row.waiting_for)}</bdi>" if row.waiting_for else ""
+        if row.waiting_on == WaitingOn.ASSESSMENT_OVERDUE:
+            words = f'<span class="text-danger fw-semibold">Assessment</span>{who}'
+        else:
+            words = f"Assessment{who}"
     return f'<td class="small" data-waiting="{escape(row.waiting_on)}">{label}{words}</td>'
 
 

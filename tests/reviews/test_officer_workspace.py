@@ -241,7 +241,7 @@ def test_the_counters_link_to_lists_holding_exactly_what_they_count(officer_clie
     assert refs("waiting_on=decision") == []
     # The column says it in words, overdue centres named.
     html = officer_client.get(listed).content.decode()
-    assert "Assessment by BSC, CSC (overdue)" in html
+    assert "Assessment</span> by <bdi>BSC, CSC (overdue)</bdi>" in html
     assert 'data-waiting="eligibility"' in html and "Eligibility check" in html
     # An unknown value is a clear form error, not a 500 and not a silently full list.
     response = officer_client.get(f"{listed}?waiting_on=everything")
