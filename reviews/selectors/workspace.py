@@ -76,15 +76,15 @@ class CallWork:
 
 
 def workspace_cutoffs(*, now: datetime) -> list[CutOff]:
-    """The cut-offs the workspace shows: each call's next cut-off, the passed ones of the last
-    months (or later ones that received proposals early), and any older one where something still
-    waits. Most recent first, one query."""
+    """The cut-offs the workspace shows: each call's next cut-off, those of the last months that
+    received proposals (passed or not), and any older one where something still waits. Most
+    recent first, one query."""
     next_of_call = CutOff.objects.filter(call=OuterRef("call"), at__gt=now).order_by("at")
     work_left = CutOffWaitingCount.objects.filter(
         cutoff=OuterRef("pk"), waiting_on__in=OPEN_WORK, proposal_count__gt=0
     )
     recent = Q(at__gte=now - RECENT) & (
-        Q(at__lte=now) | Q(submitted_count__gt=0) | Q(at=Subquery(next_of_call.values("at")[:1]))
+        Q(submitted_count__gt=0) | Q(at=Subquery(next_of_call.values("at")[:1]))
     )
     return list(
         CutOff.objects.select_related("call")
