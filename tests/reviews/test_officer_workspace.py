@@ -380,3 +380,72 @@ def test_the_workspace_costs_as_many_queries_for_several_cutoffs_as_for_one(
     with django_assert_num_queries(len(one)):
         response = officer_client.get(URL)
     assert sum(len(c.cutoffs) for c in response.context["calls"]) == 6
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_assessment_and_the_overdue_sweep_at_once_leave_the_right_answer(
+    require_postgresql, monkeypatch
+):
+    """BSC submits while the sweep marks CSC overdue. Each refresh reads the proposal under its
+    row lock, so the later one sees the earlier one's write: without the lock the sweep would read
+    BSC's assessment still open and write "BSC, CSC (overdue)" last. The provider's answer is
+    slowed down so that both would read before either commits."""
+    import threading
+    import time
+
+    from django.db import connections
+
+    from applications import hooks
+    from reviews.selectors.waiting import assessment_waiting_refine
+
+    def slow_refine(proposal_ids):
+        answer = assessment_waiting_refine(proposal_ids)
+        time.sleep(0.5)
+        return answer
+
+    monkeypatch.setattr(
+        hooks, "_waiting_providers", [hooks.WaitingProvider("technical_assessment", slow_refine)]
+    )
+    cutoff = CutOffFactory(call=CallFactory(mode=AccessMode.FAST_LANE))
+    bsc, csc = CentreFactory(short_name="BSC"), CentreFactory(short_name="CSC")
+    proposal = _two_centre_proposal(cutoff, bsc, csc)
+    advance(proposal, to=ProposalStatus.ELIGIBLE)
+    assessments_open(proposal=proposal)
+    at_bsc = TechnicalAssessment.objects.select_related("request", "centre").get(centre=bsc)
+    assessor = CentreMembershipFactory(centre=bsc).user
+    late = TechnicalAssessment.objects.get(centre=csc)
+    TechnicalAssessment.objects.filter(pk=at_bsc.pk).update(
+        deadline=late.deadline + timedelta(days=9)
+    )
+    start = threading.Barrier(2)
+    errors = []
+
+    def run(work):
+        try:
+            start.wait()
+            work()
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    def submit():
+        assessment_submit(
+            assessment=at_bsc,
+            by=assessor,
+            outcome=TechnicalAssessment.Outcome.FEASIBLE,
+            recommended_hours=at_bsc.request.hours,
+        )
+
+    def sweep():
+        time.sleep(0.1)  # BSC's submission reads first
+        assessments_sweep(now=late.deadline + timedelta(minutes=1))
+
+    threads = [threading.Thread(target=run, args=(work,)) for work in (submit, sweep)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors
+    assert _kept(proposal) == (W.ASSESSMENT_OVERDUE, "CSC (overdue)")
+    _kept_counts_hold(cutoff)
