@@ -95,8 +95,8 @@ class CutOffProposalsView(GenericAPIView):
     @extend_schema(
         summary="A cut-off's submitted proposals (programme officers)",
         description="In submission order, the order in which first-come-first-served decides. "
-        "`waiting_on` keeps those waiting on the eligibility check, a technical assessment "
-        "(`overdue`: one overdue), the decision, or those decided.",
+        "`waiting_on` keeps those waiting on the eligibility check, a technical assessment on "
+        "time (`assessment`) or overdue (`overdue`), the decision, or those decided.",
         tags=["workspace"],
         parameters=[
             OpenApiParameter(

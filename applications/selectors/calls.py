@@ -282,15 +282,15 @@ def submitted_rows(
     ]
 
 
-ASSESSMENT_WAITS = frozenset({WaitingOn.ASSESSMENT, WaitingOn.ASSESSMENT_OVERDUE})
-
-# The officer's filters by what proposals wait on (page and API): name -> (label, kept values).
-WAITING_FILTERS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "eligibility": ("Eligibility check", (WaitingOn.ELIGIBILITY,)),
-    "assessment": ("Technical assessment", tuple(sorted(ASSESSMENT_WAITS))),
-    "overdue": ("Technical assessment, overdue", (WaitingOn.ASSESSMENT_OVERDUE,)),
-    "decision": ("Decision", (WaitingOn.DECISION,)),
-    "decided": ("Decided", (WaitingOn.DECIDED,)),
+# The officer's filters by what proposals wait on (page and API): name -> (label, kept value).
+# One value each, disjoint: a filtered page is read in order from the index on (cut-off,
+# waiting_on, submitted_at, id) and stops after its rows (two values would sort every match).
+WAITING_FILTERS: dict[str, tuple[str, str]] = {
+    "eligibility": ("Eligibility check", WaitingOn.ELIGIBILITY),
+    "assessment": ("Technical assessment, on time", WaitingOn.ASSESSMENT),
+    "overdue": ("Technical assessment, overdue", WaitingOn.ASSESSMENT_OVERDUE),
+    "decision": ("Decision", WaitingOn.DECISION),
+    "decided": ("Decided", WaitingOn.DECIDED),
 }
 WAITING_FILTER_CHOICES = [(name, label) for name, (label, _) in WAITING_FILTERS.items()]
 
@@ -300,10 +300,7 @@ def proposals_waiting_on(proposals: QuerySet[Proposal], name: str) -> QuerySet[P
     out: forms and serializers check the value first)."""
     if name not in WAITING_FILTERS:
         return proposals
-    values = WAITING_FILTERS[name][1]
-    if len(values) == 1:
-        return proposals.filter(waiting_on=values[0])
-    return proposals.filter(waiting_on__in=values)
+    return proposals.filter(waiting_on=WAITING_FILTERS[name][1])
 
 
 def proposals_submitted_count(*, cutoff: CutOff | None = None) -> int:

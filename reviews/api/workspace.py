@@ -30,9 +30,9 @@ class CutOffWorkSerializer(serializers.Serializer):
     is_past = serializers.BooleanField()
     submitted = serializers.IntegerField(source="listed")
     eligibility = serializers.IntegerField(help_text="Eligibility to check.")
-    assessment = serializers.IntegerField(help_text="Technical assessment under way.")
+    assessment = serializers.IntegerField(help_text="Technical assessment under way, none overdue.")
     assessment_overdue = serializers.IntegerField(
-        source="overdue", help_text="Of those, with an assessment overdue."
+        source="overdue", help_text="Technical assessment with one overdue."
     )
     decision = serializers.IntegerField(help_text="Every assessment in; decision due.")
     decided = serializers.IntegerField()

@@ -48,8 +48,8 @@ class CutOffWork:
     is_past: bool
     time_to_access: CutOffTimeToAccess
     eligibility: int = 0
-    assessment: int = 0  # proposals with an assessment under way (overdue included)
-    overdue: int = 0  # of which at least one assessment is overdue
+    assessment: int = 0  # proposals whose assessments are under way, none overdue
+    overdue: int = 0  # proposals with an assessment overdue
     decision: int = 0  # every assessment in, no decision yet
     decided: int = 0
     waitlisted: int = 0
@@ -58,7 +58,7 @@ class CutOffWork:
     @property
     def waiting(self) -> int:
         """Proposals that wait on someone's move."""
-        return self.eligibility + self.assessment + self.decision
+        return self.eligibility + self.assessment + self.overdue + self.decision
 
     @property
     def listed(self) -> int:
@@ -130,7 +130,7 @@ def officer_workspace(*, now: datetime, calendar: WorkingCalendar) -> list[CallW
             is_past=cutoff.at <= now,
             time_to_access=clocks[cutoff.pk],
             eligibility=n.get(WaitingOn.ELIGIBILITY, 0),
-            assessment=n.get(WaitingOn.ASSESSMENT, 0) + overdue,
+            assessment=n.get(WaitingOn.ASSESSMENT, 0),
             overdue=overdue,
             decision=n.get(WaitingOn.DECISION, 0),
             decided=n.get(WaitingOn.DECIDED, 0),

@@ -96,7 +96,7 @@ def test_the_workspace_fits_the_screen_and_leads_to_the_filtered_list(
     assert _off_screen(page) == []
     card = page.locator(f"article[data-cutoff='{cutoff.pk}']")
     assert card.locator("[data-counter=eligibility] .fs-4").inner_text() == "1"
-    assert card.locator("[data-counter=assessment] .fs-4").inner_text() == "1"
+    assert card.locator("[data-counter=assessment] .fs-4").inner_text() == "0"  # overdue
     assert card.locator("[data-counter=overdue] .fs-4").inner_text() == "1"
     assert card.locator("[data-counter=waitlisted] .fs-4").inner_text() == "1"
     assert card.get_by_text("(1 overdue)").is_visible()

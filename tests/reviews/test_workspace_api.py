@@ -123,7 +123,7 @@ def test_an_officer_lists_a_cutoffs_proposals_in_submission_order(cutoff):
     ("waiting_on", "references"),
     [
         ("eligibility", ["AIF-FL-00050"]),
-        ("assessment", ["AIF-FL-00040", "AIF-FL-00030"]),
+        ("assessment", ["AIF-FL-00030"]),
         ("overdue", ["AIF-FL-00040"]),
         ("decision", ["AIF-FL-00020"]),
         ("decided", ["AIF-FL-00010"]),
@@ -177,7 +177,7 @@ def test_the_workspace_counts_per_call_and_cutoff(cutoff):
     assert work["id"] == cutoff.pk and work["is_past"] is True
     assert {k: work[k] for k in ("eligibility", "assessment", "assessment_overdue")} == {
         "eligibility": 1,
-        "assessment": 2,
+        "assessment": 1,
         "assessment_overdue": 1,
     }
     assert (work["decision"], work["decided"], work["waitlisted"]) == (1, 1, 1)
