@@ -24,6 +24,7 @@ from applications.forms.calls import (
 from applications.models import Call, CallPartition, CutOff, EvaluationCriterion
 from applications.modes import clock_start_label, defaults_for, request_limits_for
 from applications.selectors import calls as selectors
+from applications.selectors.decision_mails import with_held_mails_count
 from applications.selectors.time_to_access import cutoff_clocks
 from applications.services import calls as services
 from applications.views.pagination import CountedPaginator, uncounted_page
@@ -460,7 +461,8 @@ def _proposal_list(
 @login_required
 def officer_cutoff_detail(request, pk: int):
     _require_officer(request, hide=True)
-    cutoff = selectors.cutoff_for_officer(pk=pk)
+    # With the count of its held decision mails (the link to them), one query for both.
+    cutoff = with_held_mails_count(CutOff.objects.select_related("call").filter(pk=pk)).first()
     if cutoff is None or not request.user.has_perm("applications.view_cutoff_submissions", cutoff):
         raise Http404
     demand = list(selectors.cutoff_demand(cutoff=cutoff))
