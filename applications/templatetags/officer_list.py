@@ -10,6 +10,7 @@ from html import escape
 
 from django import template
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from applications.deadlines import format_deadline
@@ -79,6 +80,14 @@ def waiting_cell(row: SubmittedRow) -> str:
     return f'<td class="small" data-waiting="{escape(row.waiting_on)}">{label}{words}</td>'
 
 
+def _zone(context):
+    """The viewer's time zone, looked up once per render of the page (not once per row)."""
+    cache = context.render_context
+    if "submitted_zone" not in cache:
+        cache["submitted_zone"] = timezone.get_current_timezone()
+    return cache["submitted_zone"]
+
+
 @register.simple_tag(takes_context=True)
 def submitted_proposal_row(context, row: SubmittedRow, show_call: bool = False) -> str:
     acronym = (
@@ -102,7 +111,7 @@ def submitted_proposal_row(context, row: SubmittedRow, show_call: bool = False) 
         f"<td>{escape(row.status_label)}</td>"
         f"{waiting_cell(row)}"
         '<td class="small"><span class="d-md-none text-muted">Submitted: </span>'
-        f"{escape(format_deadline(row.submitted_at))}</td>"
+        f"{escape(format_deadline(row.submitted_at, _zone(context)))}</td>"
         f"{clock_cell(row.clock)}"
         f'<td class="small">{requests or "—"}</td>'
         "</tr>"
