@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from functools import lru_cache
 
 from applications.models import ProposalStatus
 from applications.modes import ClockStart, defaults_for
@@ -208,7 +209,9 @@ def access_clock(
     )
 
 
+@lru_cache(maxsize=256)
 def _is_decided(mode: str, status: str) -> bool:
+    # The workflow tables are fixed for the process: asked once per (mode, status), not per row.
     try:
         return workflow_for_mode(mode).phase(status).is_decided
     except KeyError:  # a state its path does not know: not a decision
