@@ -71,7 +71,7 @@ def submitted_proposals(ctx: BenchContext, n: int) -> str:
     from django.utils import timezone
 
     from applications.models import Proposal, ProposalStatus, ResourceRequest
-    from applications.services.proposals import cutoff_counts_rebuild
+    from applications.services.proposals import cutoff_counts_rebuild, proposals_waiting_refresh
     from applications.workflow import demand_statuses, workflow_for_mode
     from portal.countries import PARTICIPATING_COUNTRIES
     from portal.models import Organisation
@@ -131,6 +131,7 @@ def submitted_proposals(ctx: BenchContext, n: int) -> str:
         batch_size=batch,
     )  # fmt: skip
     cutoff_counts_rebuild(cutoff=cutoff)
+    proposals_waiting_refresh(proposal_ids=[p.pk for p in proposals])
     ctx.data["applications.proposals"] = n
     cutoff.refresh_from_db()
     return f"the cut-off now holds {cutoff.submitted_count:,} submitted proposals"

@@ -196,6 +196,36 @@ proposal_status_changed = Signal()
 proposal_transitioned = Signal()
 
 
+# --- what a proposal waits on -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WaitingProvider:
+    """How an app above applications tells what a proposal in evaluation waits on.
+
+    `refine(proposal_ids)` answers, for proposals past the eligibility check and not yet decided,
+    {pk: (WaitingOn value, who)} for those that wait on something else than the officer's
+    decision: a technical assessment, perhaps overdue, and who it waits for in a few words
+    ("CSC, IT4I (overdue)"). One query for any number of proposals.
+    """
+
+    name: str
+    refine: Callable[[list[int]], dict[int, tuple[str, str]]]
+
+
+_waiting_providers: list[WaitingProvider] = []
+
+
+def waiting_provider_register(provider: WaitingProvider) -> None:
+    """Add a provider (registering a name again replaces it)."""
+    _waiting_providers[:] = [p for p in _waiting_providers if p.name != provider.name]
+    _waiting_providers.append(provider)
+
+
+def waiting_providers() -> tuple[WaitingProvider, ...]:
+    return tuple(_waiting_providers)
+
+
 # --- the demo's story ---------------------------------------------------------------------------
 
 # Chapters that higher apps add after the applications' part of the demo (seed_demo), in the

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from functools import lru_cache
 
 from applications.models import ProposalStatus
 from applications.modes import ClockStart, defaults_for
@@ -118,7 +119,35 @@ def clock_for_days(
     today: date,
     calendar: WorkingCalendar,
 ) -> AccessClock:
-    """The clock from days alone (what both one proposal and a cut-off's groups have)."""
+    """The clock from days alone (what both one proposal and a cut-off's groups have). Each
+    distinct clock is worked out once per calendar: a list's rows share their days."""
+    key = ("clock", promised, starts_at, start_day, started, decided_day, decided, today)
+    clock = calendar.memo.get(key)
+    if clock is None:
+        clock = calendar.memo[key] = _clock_for_days(
+            promised=promised,
+            starts_at=starts_at,
+            start_day=start_day,
+            started=started,
+            decided_day=decided_day,
+            decided=decided,
+            today=today,
+            calendar=calendar,
+        )
+    return clock
+
+
+def _clock_for_days(
+    *,
+    promised: int,
+    starts_at: str,
+    start_day: date,
+    started: bool,
+    decided_day: date | None,
+    decided: bool,
+    today: date,
+    calendar: WorkingCalendar,
+) -> AccessClock:
     due_on = calendar.add_working_days(start_day, promised)
     clock = {
         "promised": promised,
@@ -180,7 +209,9 @@ def access_clock(
     )
 
 
+@lru_cache(maxsize=256)
 def _is_decided(mode: str, status: str) -> bool:
+    # The workflow tables are fixed for the process: asked once per (mode, status), not per row.
     try:
         return workflow_for_mode(mode).phase(status).is_decided
     except KeyError:  # a state its path does not know: not a decision

@@ -56,6 +56,10 @@ class WorkingCalendar:
             subdivision if subdivision is not None else settings.PORTAL_HOLIDAY_SUBDIVISION
         )
         self.closure_days = frozenset(closure_days)
+        # Worked-out results of arithmetic on this calendar, for callers that ask the same
+        # question for many rows (applications.time_to_access: one clock per day of submission
+        # and decision, not one per proposal). A calendar lives for one request.
+        self.memo: dict = {}
 
     def public_holidays(self, year: int) -> Mapping[date, str]:
         """{date: name} of the year's public holidays, in date order."""

@@ -7,6 +7,7 @@ from .api.assessments import TechnicalAssessmentViewSet
 from .api.decisions import ProposalDecisionView
 from .api.dossier import ProposalDossierView
 from .api.eligibility import ProposalEligibilityView
+from .api.workspace import OfficerWorkspaceView
 
 app_name = "reviews_api"
 
@@ -14,6 +15,7 @@ router = SimpleRouter()
 router.register("assessments", TechnicalAssessmentViewSet, basename="assessment")
 
 urlpatterns = [
+    path("workspace/", OfficerWorkspaceView.as_view(), name="officer_workspace"),
     path(
         "proposals/<int:id>/eligibility/",
         ProposalEligibilityView.as_view(),

@@ -7,11 +7,14 @@ class ReviewsConfig(AppConfig):
 
     def ready(self) -> None:
         from applications.hooks import (
+            WaitingProvider,
             demo_chapter_register,
             proposal_transitioned,
             transition_guard_register,
+            waiting_provider_register,
         )
         from applications.models import Proposal
+        from reviews.selectors.waiting import assessment_waiting_refine
         from reviews.services.assessments import DECISION_ACTIONS, every_centre_assessed_guard
         from reviews.signals import open_assessments_on_eligibility
 
@@ -21,6 +24,10 @@ class ReviewsConfig(AppConfig):
         from .demo_decisions import decision_demo_chapter
 
         transition_guard_register(every_centre_assessed_guard, actions=DECISION_ACTIONS)
+        # What the officer's lists say a proposal in evaluation waits on (a centre's assessment).
+        waiting_provider_register(
+            WaitingProvider("technical_assessment", assessment_waiting_refine)
+        )
         proposal_transitioned.connect(
             open_assessments_on_eligibility,
             sender=Proposal,

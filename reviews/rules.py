@@ -18,6 +18,8 @@ def officer_checks_eligibility(user) -> bool:
 rules.add_perm("reviews.check_eligibility", officer_checks_eligibility)
 # First-come-first-served decisions (award, waitlist, reject) are the programme office's too.
 rules.add_perm("reviews.decide", officer_checks_eligibility)
+# The officer's workspace (what waits on whom, per call and cut-off), page and API alike.
+rules.add_perm("reviews.view_officer_workspace", officer_checks_eligibility)
 
 
 @rules.predicate

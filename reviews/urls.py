@@ -4,6 +4,7 @@ its views, or here when it has only a few."""
 from django.urls import path
 
 from reviews.views import assessments
+from reviews.views.workspace import officer_workspace_page
 
 from .views.decisions import urlpatterns as decision_urls
 from .views.eligibility import urlpatterns as eligibility_urls
@@ -12,6 +13,7 @@ from .views.reviewer import urlpatterns as reviewer_urls
 
 app_name = "reviews"
 urlpatterns = [
+    path("", officer_workspace_page, name="officer_workspace"),
     *eligibility_urls,
     *officer_proposal_urls,
     *reviewer_urls,

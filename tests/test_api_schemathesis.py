@@ -57,6 +57,7 @@ class APIWorld:
     requests_proposal_id: int  # another draft, whose resource requests are edited
     request_id: int
     assessment_id: int  # an open technical assessment, at the assessor's centre
+    cutoff_id: int  # the cut-off of the proposals, whose list the officer reads
 
 
 def _applicant_world() -> tuple:
@@ -136,6 +137,7 @@ def api_world(request, settings, monkeypatch) -> APIWorld:
         requests_proposal_id=with_requests.pk,
         request_id=with_requests.requests.get().pk,
         assessment_id=assessment.pk,
+        cutoff_id=edited.cutoff_id,
     )
 
 
@@ -164,6 +166,8 @@ def test_api_answers_every_generated_request_within_its_schema(case, api_world):
     edits_a_request = "proposal_pk" in case.path_parameters
     if case.path.startswith("/api/v1/assessments/") and "id" in case.path_parameters:
         case.path_parameters["id"] = api_world.assessment_id
+    elif case.path.startswith("/api/v1/cutoffs/") and "id" in case.path_parameters:
+        case.path_parameters["id"] = api_world.cutoff_id
     elif edits_a_request:
         case.path_parameters["proposal_pk"] = api_world.requests_proposal_id
         if "id" in case.path_parameters:

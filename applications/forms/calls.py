@@ -18,6 +18,7 @@ from allocations.models import Partition
 from applications.deadlines import format_deadline
 from applications.models import Call, EvaluationCriterion, ProposalStatus
 from applications.modes import MODE_DEFAULTS, AccessMode
+from applications.selectors.calls import WAITING_FILTER_CHOICES, proposals_waiting_on
 from portal.countries import COUNTRY_CHOICES, PARTICIPATING_COUNTRIES
 from portal.models import OrganisationKind
 from portal.models.accounts import TIMEZONE_CHOICES
@@ -404,16 +405,20 @@ class SubmittedProposalFilter(django_filters.FilterSet):
         empty_label="Any mode",
         widget=QuickSelect,
     )
-    partition = django_filters.ModelChoiceFilter(
+    # Choices from partitions the view has read already (a cut-off's page has them with its
+    # demand figures), so the filter costs no query of its own.
+    partition = django_filters.ChoiceFilter(
         field_name="requests__offered_partition__partition",
-        queryset=Partition.objects.none(),
+        choices=(),
         label="Partition",
         empty_label="Any partition",
         widget=QuickSelect,
     )
     country = django_filters.ChoiceFilter(
         field_name="organisation__country",
-        choices=COUNTRY_CHOICES,
+        # A callable: the filterset and its form deep-copy their fields on every view, and a
+        # list of every country costs a millisecond to copy each time.
+        choices=lambda: COUNTRY_CHOICES,
         label="Country",
         empty_label="Any country",
         widget=QuickSelect,
@@ -421,14 +426,24 @@ class SubmittedProposalFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(
         choices=SUBMITTED_STATUSES, label="Status", empty_label="Any status", widget=QuickSelect
     )
+    # The workspace's counters link here with ?waiting_on=...
+    waiting_on = django_filters.ChoiceFilter(
+        choices=WAITING_FILTER_CHOICES,
+        label="Waiting on",
+        empty_label="Anything",
+        method="filter_waiting_on",
+        widget=QuickSelect,
+    )
+
+    def filter_waiting_on(self, queryset, name, value):
+        return proposals_waiting_on(queryset, value)
 
     def __init__(self, *args, partitions=None, by_mode: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         if not by_mode:
             # Dropped before the form is built, so a stray ?mode= is ignored too.
             del self.filters["mode"]
-        if partitions is not None:
-            self.filters["partition"].queryset = partitions
-        self.form.fields["partition"].label_from_instance = partition_label
+        choices = [(p.pk, partition_label(p)) for p in partitions or ()]
+        self.filters["partition"].extra["choices"] = choices
         for field in self.form.fields.values():
             field.widget.attrs.setdefault("class", "form-select form-select-sm")

@@ -5,6 +5,7 @@ from .calls import (
     CutOffClockCount,
     CutOffDemand,
     CutOffPool,
+    CutOffWaitingCount,
     EvaluationCriterion,
 )
 from .closure_days import ClosureDay
@@ -17,6 +18,7 @@ from .proposals import (
     ReferenceCounter,
     ResourceRequest,
     TeamMember,
+    WaitingOn,
 )
 
 __all__ = [
@@ -29,6 +31,7 @@ __all__ = [
     "CutOffClockCount",
     "CutOffDemand",
     "CutOffPool",
+    "CutOffWaitingCount",
     "EvaluationCriterion",
     "PdfStatus",
     "Proposal",
@@ -36,4 +39,5 @@ __all__ = [
     "ReferenceCounter",
     "ResourceRequest",
     "TeamMember",
+    "WaitingOn",
 ]

@@ -215,6 +215,34 @@ class CutOffClockCount(models.Model):
         return f"{self.cutoff_id}: {self.key} x {self.proposal_count}"
 
 
+class CutOffWaitingCount(models.Model):
+    """How many of a cut-off's proposals share what they wait on, their status, and who they
+    wait for (applications.models.WaitingOn, `Proposal.waiting_on` and `waiting_for`). The
+    officer's workspace sums these few rows per cut-off instead of counting every proposal on each
+    view. Kept in step with the kept columns by the door and by `proposals_waiting_refresh`
+    (applications.services.proposals.waiting); `cutoff_counts_rebuild` recomputes them. Proposals
+    that wait on nothing (drafts, withdrawn) are not counted."""
+
+    cutoff = models.ForeignKey(CutOff, on_delete=models.CASCADE, related_name="waiting_counts")
+    waiting_on = models.CharField(max_length=20)
+    status = models.CharField(max_length=20)
+    waiting_for = models.CharField(max_length=200, blank=True)
+    proposal_count = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = "cut-off waiting count"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cutoff", "waiting_on", "status", "waiting_for"],
+                name="one_waiting_row_per_cutoff_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        who = f" for {self.waiting_for}" if self.waiting_for else ""
+        return f"{self.cutoff_id}: {self.waiting_on} ({self.status}){who} x {self.proposal_count}"
+
+
 class CutOffDemand(models.Model):
     """Hours requested on one offered partition at one cut-off by the proposals that count as
     demand (applications.workflow.demand_statuses), and how many proposals ask for it.

@@ -34,6 +34,29 @@ class ProposalStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", "Withdrawn"
 
 
+WAITING_FOR_MAX_CHARS = 200
+
+
+class WaitingOn(models.TextChoices):
+    """Whose move a submitted proposal waits on: what the officer's lists filter and count by.
+
+    Kept on the proposal (`Proposal.waiting_on`) rather than worked out per view, because it
+    depends on the technical assessments of the `reviews` app, which `applications` may not
+    import: the door sets it from the status, and the assessment services refresh it through
+    the hook `applications.hooks.waiting_provider_register` (applications.services.proposals.
+    waiting). The same goes for who it waits for (`waiting_for`, the centres still assessing),
+    so that a list's page reads both with its rows and asks no other app. A kept column lets a
+    page of a filtered list be read in order from an index, and the workspace count every
+    cut-off's proposals by it in one grouped query."""
+
+    NOTHING = "", "Nothing"  # a draft, or withdrawn
+    ELIGIBILITY = "eligibility", "Eligibility check"
+    ASSESSMENT = "assessment", "Technical assessment"
+    ASSESSMENT_OVERDUE = "assessment_overdue", "Technical assessment, overdue"
+    DECISION = "decision", "Decision"
+    DECIDED = "decided", "Decided"
+
+
 # The AI Act self-assessment in the data and ethics section: key -> question. Answers are
 # "yes" or "no"; every question must be answered before submission.
 AI_ACT_QUESTIONS: dict[str, str] = {
@@ -200,6 +223,12 @@ class Proposal(models.Model):
     # When the sweep may (re)queue the PDF: the retry after a failure, the end of a rendering
     # worker's lease, or a grace period after hand-over. Empty once ready or given up.
     pdf_next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # Whose move it is (WaitingOn); kept by the door and the assessment services.
+    waiting_on = models.CharField(
+        max_length=20, choices=WaitingOn.choices, blank=True, default=WaitingOn.NOTHING
+    )
+    # Who it waits for, in a few words ("CSC, IT4I (overdue)"), when a provider says.
+    waiting_for = models.CharField(max_length=WAITING_FOR_MAX_CHARS, blank=True, default="")
 
     class Meta:
         ordering = ["-updated_at", "-id"]
@@ -212,6 +241,11 @@ class Proposal(models.Model):
                 name="proposal_cutoff_status_order",
             ),
             models.Index(fields=["cutoff", "submitted_at", "id"], name="proposal_cutoff_order"),
+            # The cut-off's list filtered by what its proposals wait on (the workspace's links).
+            models.Index(
+                fields=["cutoff", "waiting_on", "submitted_at", "id"],
+                name="proposal_cutoff_waiting_order",
+            ),
             models.Index(fields=["submitted_at", "id"], name="proposal_submitted_order"),
             models.Index(fields=["-updated_at", "-id"], name="proposal_recent_first"),
         ]

@@ -35,6 +35,7 @@ from applications.models import (
     Proposal,
     ProposalStatus,
     ResourceRequest,
+    WaitingOn,
 )
 from applications.selectors.proposals import read_by_programme_office
 from applications.time_to_access import AccessClock, access_clock
@@ -189,6 +190,8 @@ ROW_FIELDS = (
     "call__days_to_access",
     "organisation__legal_name",
     "organisation__country",
+    "waiting_on",
+    "waiting_for",
 )
 
 
@@ -207,6 +210,8 @@ class SubmittedRow:
     # (hours, unit label, partition) of each resource request, in partition order.
     requests: tuple[tuple[Decimal, str, str], ...]
     clock: AccessClock | None = None  # time to access; None when withdrawn
+    waiting_on: str = WaitingOn.NOTHING
+    waiting_for: str = ""  # the centres still assessing, overdue ones marked
 
 
 def submitted_row_values(proposals: QuerySet[Proposal]) -> QuerySet:
@@ -222,15 +227,21 @@ def _staff_label(mode: str, status: str) -> str:
 
 
 def submitted_rows(
-    values, *, calendar: WorkingCalendar, now: datetime | None = None
+    values,
+    *,
+    calendar: WorkingCalendar,
+    now: datetime | None = None,
+    with_requests: bool = True,
 ) -> list[SubmittedRow]:
     """Rows of one page of the officer's list from `submitted_row_values`, with their requests
-    read in one more query and their time-to-access clocks worked out from the values read."""
+    read in one more query (unless `with_requests` is off: the API's slim rows) and their
+    time-to-access clocks worked out from the values read."""
     values = list(values)
     now = now or timezone.now()
     requests: dict[int, list[tuple[Decimal, str, str]]] = defaultdict(list)
+    ids = [v["pk"] for v in values] if with_requests else []
     for proposal_id, hours, unit, system, name in (
-        ResourceRequest.objects.filter(proposal_id__in=[v["pk"] for v in values])
+        ResourceRequest.objects.filter(proposal_id__in=ids)
         .order_by("proposal_id", "offered_partition__partition__system_name", "pk")
         .values_list(
             "proposal_id",
@@ -254,6 +265,8 @@ def submitted_rows(
             organisation=v["organisation__legal_name"],
             country=v["organisation__country"],
             requests=tuple(requests.get(v["pk"], ())),
+            waiting_on=v["waiting_on"],
+            waiting_for=v["waiting_for"],
             clock=access_clock(
                 mode=v["call__mode"],
                 promised=v["call__days_to_access"],
@@ -267,6 +280,27 @@ def submitted_rows(
         )
         for v in values
     ]
+
+
+# The officer's filters by what proposals wait on (page and API): name -> (label, kept value).
+# One value each, disjoint: a filtered page is read in order from the index on (cut-off,
+# waiting_on, submitted_at, id) and stops after its rows (two values would sort every match).
+WAITING_FILTERS: dict[str, tuple[str, str]] = {
+    "eligibility": ("Eligibility check", WaitingOn.ELIGIBILITY),
+    "assessment": ("Technical assessment, on time", WaitingOn.ASSESSMENT),
+    "overdue": ("Technical assessment, overdue", WaitingOn.ASSESSMENT_OVERDUE),
+    "decision": ("Decision", WaitingOn.DECISION),
+    "decided": ("Decided", WaitingOn.DECIDED),
+}
+WAITING_FILTER_CHOICES = [(name, label) for name, (label, _) in WAITING_FILTERS.items()]
+
+
+def proposals_waiting_on(proposals: QuerySet[Proposal], name: str) -> QuerySet[Proposal]:
+    """`proposals` that wait on `name` (a key of WAITING_FILTERS; an unknown one filters nothing
+    out: forms and serializers check the value first)."""
+    if name not in WAITING_FILTERS:
+        return proposals
+    return proposals.filter(waiting_on=WAITING_FILTERS[name][1])
 
 
 def proposals_submitted_count(*, cutoff: CutOff | None = None) -> int:

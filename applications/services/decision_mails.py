@@ -34,9 +34,12 @@ KEY_PREFIX = "decision-mail"
 OCCASION_MAX_CHARS = 40
 
 
+CUTOFF_BATCH_PREFIX = "cutoff:"
+
+
 def cutoff_mail_batch(cutoff: CutOff | int) -> str:
     """The outbox batch of a cut-off's held mails: the label the portal core filters on."""
-    return f"cutoff:{getattr(cutoff, 'pk', cutoff)}"
+    return f"{CUTOFF_BATCH_PREFIX}{getattr(cutoff, 'pk', cutoff)}"
 
 
 def _check_context(template: str, context: dict[str, Any]) -> None:

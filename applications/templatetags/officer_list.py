@@ -10,9 +10,11 @@ from html import escape
 
 from django import template
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from applications.deadlines import format_deadline
+from applications.models import WaitingOn
 from applications.selectors.calls import SubmittedRow
 from applications.templatetags.call_tags import hours as format_hours
 from applications.time_to_access import AccessClock, ClockState
@@ -54,6 +56,38 @@ def clock_cell(clock: AccessClock | None) -> str:
     )
 
 
+# What the "Waiting on" cell says for each value (the assessment's names its centres).
+_WAITING_WORDS = {
+    WaitingOn.ELIGIBILITY: '<span class="text-warning-emphasis">Eligibility check</span>',
+    WaitingOn.DECISION: '<span class="text-warning-emphasis fw-semibold">Decision</span>',
+    WaitingOn.DECIDED: '<span class="text-muted">Decided</span>',
+    WaitingOn.NOTHING: '<span class="text-muted">—</span>',
+}
+
+
+def waiting_cell(row: SubmittedRow) -> str:
+    """The "Waiting on" cell: whose move it is, and for an assessment which centres (overdue
+    ones marked in words, "CSC (overdue)", not by colour alone)."""
+    label = '<span class="d-md-none text-muted">Waiting on: </span>'
+    words = _WAITING_WORDS.get(row.waiting_on)
+    if words is None:  # a technical assessment, by the centres named
+        # The word is marked when one is overdue; the centres say which ("CSC (overdue)").
+        who = f" by <bdi>{escape(row.waiting_for)}</bdi>" if row.waiting_for else ""
+        if row.waiting_on == WaitingOn.ASSESSMENT_OVERDUE:
+            words = f'<span class="text-danger fw-semibold">Assessment</span>{who}'
+        else:
+            words = f"Assessment{who}"
+    return f'<td class="small" data-waiting="{escape(row.waiting_on)}">{label}{words}</td>'
+
+
+def _zone(context):
+    """The viewer's time zone, looked up once per render of the page (not once per row)."""
+    cache = context.render_context
+    if "submitted_zone" not in cache:
+        cache["submitted_zone"] = timezone.get_current_timezone()
+    return cache["submitted_zone"]
+
+
 @register.simple_tag(takes_context=True)
 def submitted_proposal_row(context, row: SubmittedRow, show_call: bool = False) -> str:
     acronym = (
@@ -75,8 +109,9 @@ def submitted_proposal_row(context, row: SubmittedRow, show_call: bool = False) 
         f"<td><bdi>{escape(row.organisation)}</bdi> "
         f'<span class="badge text-bg-light">{escape(row.country)}</span></td>'
         f"<td>{escape(row.status_label)}</td>"
+        f"{waiting_cell(row)}"
         '<td class="small"><span class="d-md-none text-muted">Submitted: </span>'
-        f"{escape(format_deadline(row.submitted_at))}</td>"
+        f"{escape(format_deadline(row.submitted_at, _zone(context)))}</td>"
         f"{clock_cell(row.clock)}"
         f'<td class="small">{requests or "—"}</td>'
         "</tr>"

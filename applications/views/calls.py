@@ -24,6 +24,7 @@ from applications.forms.calls import (
 from applications.models import Call, CallPartition, CutOff, EvaluationCriterion
 from applications.modes import clock_start_label, defaults_for, request_limits_for
 from applications.selectors import calls as selectors
+from applications.selectors.decision_mails import with_held_mails_count
 from applications.selectors.time_to_access import cutoff_clocks
 from applications.services import calls as services
 from applications.views.pagination import CountedPaginator, uncounted_page
@@ -420,11 +421,15 @@ def _filters_active(filterset) -> bool:
     return any(value not in (None, "") for value in filterset.form.cleaned_data.values())
 
 
-def _proposal_list(request, *, cutoff: CutOff | None, calendar: WorkingCalendar, now):
+def _proposal_list(
+    request, *, cutoff: CutOff | None, calendar: WorkingCalendar, now, partitions=None
+):
     """The officer's list of submitted proposals, filtered and paginated. Its cost is the page's
     rows: the whole list's size comes from the kept figures, and a filtered list is not counted.
-    Each row's time-to-access clock is worked out from the values read, on `calendar`."""
-    partitions = selectors.partitions_in_calls(call=cutoff.call if cutoff else None)
+    Each row's time-to-access clock is worked out from the values read, on `calendar`. The
+    partition filter offers `partitions` (read here when the caller has not read them)."""
+    if partitions is None:
+        partitions = list(selectors.partitions_in_calls(call=cutoff.call if cutoff else None))
     filterset = SubmittedProposalFilter(
         request.GET or None,
         queryset=selectors.proposals_submitted(cutoff=cutoff),
@@ -456,7 +461,8 @@ def _proposal_list(request, *, cutoff: CutOff | None, calendar: WorkingCalendar,
 @login_required
 def officer_cutoff_detail(request, pk: int):
     _require_officer(request, hide=True)
-    cutoff = selectors.cutoff_for_officer(pk=pk)
+    # With the count of its held decision mails (the link to them), one query for both.
+    cutoff = with_held_mails_count(CutOff.objects.select_related("call").filter(pk=pk)).first()
     if cutoff is None or not request.user.has_perm("applications.view_cutoff_submissions", cutoff):
         raise Http404
     demand = list(selectors.cutoff_demand(cutoff=cutoff))
@@ -472,7 +478,13 @@ def officer_cutoff_detail(request, pk: int):
             "is_past": cutoff.at <= now,
             "time_to_access": cutoff_clocks(cutoff=cutoff, now=now, calendar=calendar),
             "holiday_country": holiday_country_name(),
-            **_proposal_list(request, cutoff=cutoff, calendar=calendar, now=now),
+            **_proposal_list(
+                request,
+                cutoff=cutoff,
+                calendar=calendar,
+                now=now,
+                partitions=[row.partition for row in demand],
+            ),
         },
     )
 

@@ -16,6 +16,7 @@ from allocations.models import CentreMembership, Partition
 from applications.models import Proposal, ProposalStatus
 from applications.modes import EvaluationPath
 from applications.selectors.proposals import describe_instant
+from applications.services.proposals import proposals_waiting_refresh
 from applications.services.proposals.transitions import proposal_transition
 from applications.workflow import workflow_for
 from applications.working_days import working_calendar
@@ -72,6 +73,8 @@ def assessments_open(
             data={"centre": str(request.offered_partition.partition.centre), "request": request.pk},
         )
         created.append(assessment)
+    if created:
+        proposals_waiting_refresh(proposal_ids=[proposal.pk])
     return created
 
 
@@ -144,6 +147,7 @@ def assessment_submit(
     assessment.submitted_at = timezone.now()
     assessment.submitted_by = by
     assessment.save()
+    proposals_waiting_refresh(proposal_ids=[assessment.proposal_id])
     activity_record(
         actor=by,
         verb="assessment.submit",
@@ -254,5 +258,6 @@ def assessments_sweep(*, now: datetime | None = None) -> SweepResult:
                     target=assessment.proposal,
                     data={"centre": str(assessment.centre), "request": assessment.request_id},
                 )
+                proposals_waiting_refresh(proposal_ids=[assessment.proposal_id])
                 overdue += 1
     return SweepResult(opened=opened, reminded=reminded, overdue=overdue)

@@ -39,6 +39,7 @@ pytestmark = pytest.mark.django_db
 
 ENTRIES = (
     "My proposals",
+    "Workspace",
     "Manage calls",
     "Centres",
     "Assessments",
@@ -249,7 +250,7 @@ MENU = {
     "applicant": {"My proposals"},
     "reviewer": {"Reviews"},
     "technical assessor": {"Assessments", "Centres"},
-    "programme officer": {"Manage calls", "Centres"},
+    "programme officer": {"Workspace", "Manage calls", "Centres"},
     "centre administrator": {"Centres"},
     "admin": {"Failed work", "Site admin"},
 }

@@ -36,3 +36,18 @@ def test_the_demo_assessor_has_assessed_and_waiting_requests_and_a_rerun_changes
     page = client.get(reverse("reviews:assessment_list")).content.decode()
     assert "Feasible with changes" in page
     assert "Nothing is waiting for your assessment." not in page
+
+
+def test_the_demo_officers_workspace_has_work_waiting(client):
+    from reviews.demo_assessments import DEMO_OFFICER_EMAIL
+
+    call_command("seed_demo", stdout=StringIO())
+    officer = User.objects.get(email=DEMO_OFFICER_EMAIL)
+    give_totp(officer)
+    client.force_login(officer)
+    calls = client.get(reverse("reviews:officer_workspace")).context["calls"]
+    cutoffs = [w for c in calls for w in c.cutoffs]
+    assert sum(w.eligibility for w in cutoffs) > 0
+    assert sum(w.assessment for w in cutoffs) > 0
+    assert sum(w.decided for w in cutoffs) > 0
+    assert any(w.centres for w in cutoffs)

@@ -55,9 +55,7 @@ def test_an_officer_reads_the_dossier(django_capture_on_commit_callbacks):
     assert any(
         "Otto Officer declared the proposal eligible" in e["text"] for e in body["audit_trail"]
     )
-    assert body["actions"] == [
-        {"action": "start_review", "label": "Start review", "url": None}
-    ]
+    assert body["actions"] == [{"action": "start_review", "label": "Start review", "url": None}]
     assert body["attachments"][0]["download_url"].endswith(
         f"/proposals/{proposal.pk}/attachments/{proposal.attachments.get().pk}/"
     )

@@ -43,6 +43,7 @@ from .requests import resource_request_delete, resource_request_save
 from .submission import proposal_submit, proposal_withdraw, reference_prefix
 from .team import team_member_add, team_member_remove, team_member_update
 from .transitions import proposal_transition
+from .waiting import proposal_waiting_on, proposals_waiting_refresh
 
 __all__ = [
     "ACRONYM_PATTERN",
@@ -70,7 +71,9 @@ __all__ = [
     "proposal_submit",
     "proposal_transition",
     "proposal_update",
+    "proposal_waiting_on",
     "proposal_withdraw",
+    "proposals_waiting_refresh",
     "reference_prefix",
     "resource_request_delete",
     "resource_request_save",

@@ -15,11 +15,20 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Count, F
 
-from applications.models import CutOff, CutOffClockCount, CutOffDemand, Proposal, ProposalStatus
+from applications.models import (
+    CutOff,
+    CutOffClockCount,
+    CutOffDemand,
+    CutOffWaitingCount,
+    Proposal,
+    ProposalStatus,
+)
 from applications.time_to_access import WITHOUT_CLOCK, decided_statuses
 from applications.workflow import demand_statuses
+
+from .waiting import waiting_counts_add
 
 _UNCHANGED = object()
 
@@ -153,6 +162,14 @@ def cutoff_counts_rebuild(*, cutoff: CutOff | None = None) -> int:
                 clocks[key] = clocks.get(key, 0) + 1
         for key, count in sorted(clocks.items(), key=lambda e: str(e[0])):
             clock_counts_add(cutoff_id=each.pk, key=key, sign=count)
+        CutOffWaitingCount.objects.filter(cutoff=each).delete()
+        waiting = (
+            Proposal.objects.filter(cutoff=each)
+            .values_list("waiting_on", "status", "waiting_for")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        waiting_counts_add({(each.pk, on, status, who): n for on, status, who, n in waiting})
         CutOffDemand.objects.filter(cutoff=each).delete()
         CutOffDemand.objects.bulk_create(
             CutOffDemand(

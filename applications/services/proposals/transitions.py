@@ -32,10 +32,11 @@ from portal.services.notifications import notification_enqueue
 
 from ._common import _lock, _proposal_context, _team_recipients
 from .demand import proposal_counts_update
+from .waiting import proposal_waiting_on, waiting_counts_move
 
-# Fields a transition may set beside the status (the caller's `changes`); the status, the version
-# and the decision time are the door's own.
-_DOOR_FIELDS = frozenset({"status", "version", "decided_at"})
+# Fields a transition may set beside the status (the caller's `changes`); the status, the version,
+# the decision time and what the proposal waits on are the door's own.
+_DOOR_FIELDS = frozenset({"status", "version", "decided_at", "waiting_on", "waiting_for"})
 
 
 def _actor_labels(actors) -> str:
@@ -118,17 +119,23 @@ def proposal_transition(
 
     now = timezone.now()
     from_status, from_decided_at = proposal.status, proposal.decided_at
+    waited = (proposal.cutoff_id, proposal.waiting_on, proposal.status, proposal.waiting_for)
     for name, value in changes.items():
         setattr(proposal, name, value)
     proposal.status = transition.target
     if workflow.phase(transition.target).is_decided and proposal.decided_at is None:
         proposal.decided_at = now
+    proposal.waiting_on, proposal.waiting_for = proposal_waiting_on(proposal)
     proposal.version += 1
     if Actor.APPLICANT in actors and by is not None:
         proposal.last_edited_by = by
     proposal.save()
     proposal_counts_update(
         proposal=proposal, from_status=from_status, from_decided_at=from_decided_at
+    )
+    waiting_counts_move(
+        before=waited,
+        after=(proposal.cutoff_id, proposal.waiting_on, proposal.status, proposal.waiting_for),
     )
 
     data = _json_safe(details)
