@@ -35,6 +35,7 @@ from applications.models import (
 from applications.workflow import open_statuses, workflow_for
 from portal.activity_actions import Audience, applicant_wording, staff_wording
 from portal.models import Activity, Membership, Organisation
+from portal.roles import centre_ids_with_role
 
 # --- time -------------------------------------------------------------------------------------
 
@@ -530,10 +531,15 @@ def proposal_timeline(*, proposal: Proposal, limit: int = 50) -> list[TimelineEn
     return [_applicant_entry(row) for row in rows[:limit]]
 
 
-def proposal_audit_trail(*, proposal: Proposal, limit: int = 200) -> list[TimelineEntry]:
+def proposal_audit_trail(
+    *, proposal: Proposal, limit: int = 200, only_requests: set[int] | None = None
+) -> list[TimelineEntry]:
     """Everything logged on one proposal, staff entries included, worded for staff. For staff
-    pages only: never hand it to an applicant."""
+    pages only: never hand it to an applicant. With `only_requests`, entries about a resource
+    request (a centre's assessment of it) are kept only for those requests."""
     rows = _timeline_rows([proposal.pk], audience=None).order_by("-created_at", "-id")
+    if only_requests is not None:
+        rows = rows.filter(Q(data__request__isnull=True) | Q(data__request__in=only_requests))
     return [
         TimelineEntry(
             at=row.created_at,
@@ -554,7 +560,17 @@ def proposal_history_for(*, proposal: Proposal, user) -> list[TimelineEntry]:
         return []
     if Actor.APPLICANT in actors:
         return proposal_timeline(proposal=proposal)
-    return proposal_audit_trail(proposal=proposal)
+    if Actor.PROGRAMME_OFFICER in actors:
+        return proposal_audit_trail(proposal=proposal)
+    # A centre's assessor reads the trail without what other centres did with their requests.
+    own = set(
+        proposal.requests.filter(
+            offered_partition__partition__centre_id__in=centre_ids_with_role(
+                user, "technical_assessor"
+            )
+        ).values_list("pk", flat=True)
+    )
+    return proposal_audit_trail(proposal=proposal, only_requests=own)
 
 
 def _next_step(proposal: Proposal) -> str:

@@ -211,6 +211,10 @@ def test_one_centres_comment_to_the_panel_never_reaches_another_centres_assessor
     assert "Our own note." in dict(seen)[f"/api/v1/assessments/{mine.pk}/"]  # theirs they read
     for where, text in seen:
         assert PANEL_COMMENT not in text and "Zebra-7" not in text, where
+        # Nor who at the other centre assessed, or what they found (the audit trail).
+        assert x_assessor.display_name not in text, where
+    page = dict(seen)[proposal.get_absolute_url()]
+    assert f"{y.user.display_name} of YCEN assessed a request" in page  # their own entry stays
 
 
 def test_an_assessor_gets_a_404_for_a_proposal_requesting_nothing_at_their_centre(
