@@ -242,3 +242,16 @@ def test_the_decision_page_takes_the_same_queries_for_1_and_3_requests(client, o
         page = client.get(page_url(three))
     assert page.content.decode().count('name="hours_') == 3
     assert len(more.captured_queries) == len(first.captured_queries)
+
+
+def test_the_decision_buttons_wait_for_every_centres_assessment(client, officer):
+    cutoff, links = fcfs_cutoff(pool_hours=Decimal(30_000))
+    waiting = ready_proposal(cutoff, links, assess=False)
+    client.force_login(officer)
+    page = client.get(page_url(waiting)).content.decode()
+    assert 'id="assessments-waiting"' in page
+    for action in ("award", "waitlist", "reject"):
+        assert f'value="{action}" disabled aria-describedby="assessments-waiting"' in page
+    ready = ready_proposal(cutoff, links)
+    page = client.get(page_url(ready)).content.decode()
+    assert 'id="assessments-waiting"' not in page and " disabled" not in page
