@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
-from unittest import mock
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
@@ -39,6 +38,7 @@ from allocations.models import Centre, CentreMembership, Partition
 from allocations.units import Unit, convert
 from applications import hooks
 from applications.deadlines import local_to_utc
+from applications.demo_clock import demo_moment
 from applications.models import AI_ACT_QUESTIONS, Call, CutOff, Proposal, ProposalStatus
 from applications.modes import AccessMode
 from applications.services import calls as call_services
@@ -214,8 +214,9 @@ CALLS = (
 
 @contextmanager
 def _as_of(moment: datetime) -> Iterator[None]:
-    """Run what follows as if it were `moment`: services stamp their writes with it."""
-    with mock.patch.object(timezone, "now", return_value=moment):
+    """Run what follows as if it were `moment`: services stamp their writes with it, and mails
+    carry it as their date (applications.demo_clock)."""
+    with demo_moment(moment):
         yield
 
 
