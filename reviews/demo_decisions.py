@@ -14,6 +14,8 @@ Idempotent: once a first-come-first-served proposal is decided, the chapter does
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -32,8 +34,10 @@ from reviews.demo_assessments import DEMO_ASSESSOR_EMAIL
 from reviews.models import TechnicalAssessment
 from reviews.selectors.eligibility import awaiting_eligibility
 from reviews.services.assessments import (
+    REMINDER_BEFORE,
     assessment_submit,
     assessments_open,
+    assessments_sweep,
     review_start_if_fcfs,
 )
 from reviews.services.decisions import (
@@ -230,7 +234,22 @@ def decision_demo_seed(*, officer, assessor_email: str = DEMO_ASSESSOR_EMAIL, no
         )
         with demo_moment(released_at):
             notifications_release(by=officer, notifications=list(mails))
+    _sweeps_as_they_ran(now)
     return outcomes
+
+
+def _sweeps_as_they_ran(now) -> None:
+    """The periodic sweep, at the moments it would have found the assessments still open: the
+    centre's reminder the day before the deadline, the assessment overdue just after it (so
+    the officer's figures do not call an assessment weeks past its deadline on time)."""
+    open_ = TechnicalAssessment.objects.filter(status=TechnicalAssessment.Status.OPEN)
+    for deadline in sorted(set(open_.filter(deadline__lt=now).values_list("deadline", flat=True))):
+        for moment in (
+            deadline - REMINDER_BEFORE + timedelta(hours=4),
+            deadline + timedelta(minutes=5),
+        ):
+            with demo_moment(min(moment, now)):
+                assessments_sweep()
 
 
 def decision_demo_chapter(*, officer) -> None:
