@@ -48,7 +48,7 @@ def office_hours_after(start: datetime, *, hours: float, calendar: WorkingCalend
         opened = datetime.combine(day, clock, tzinfo=calendar.zone)
         closes = datetime.combine(day, OFFICE_CLOSES, tzinfo=calendar.zone)
         if opened + left <= closes:
-            return opened + left
+            return (opened + left).replace(second=0, microsecond=0)
         left -= closes - opened
         day, clock = calendar.next_working_day(day), OFFICE_OPENS
 

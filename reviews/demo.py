@@ -52,30 +52,40 @@ class EvaluationMoments:
 def evaluation_moments(
     proposal: Proposal, *, now: datetime, calendar: WorkingCalendar, late_by: int = 0
 ) -> EvaluationMoments:
-    """The office checks the proposal 2 to 4 office hours after its clock starts (submission, or
+    """The office checks the proposal 2 to 5 office hours after its clock starts (submission, or
     the cut-off on the peer-reviewed path), or took it as recorded if already checked; the
-    centres assess 5 to 7 office hours later and the office decides 2 hours after that: within
-    the promise. `late_by` working days past the promise instead, for the story's late decision.
-    Whatever would fall after `now` (a cut-off that has only just passed) is spread evenly
-    between the clock's start and now, in the same order."""
+    centres assess 5 to 8 office hours later and the office decides 2 to 3 hours after that:
+    within the promise. `late_by` working days past the promise instead, for the story's late
+    decision. Whatever would fall after `now` (a cut-off that has only just passed) is spread
+    evenly between the clock's start and now, in the same order."""
     start = clock_start(
         mode=proposal.call.mode, submitted_at=proposal.submitted_at, cutoff_at=proposal.cutoff.at
     )
-    variety = proposal.submitted_at.minute % 3  # not every proposal takes the same hours
+    # Not every proposal takes the same hours (at most 15 office hours in all: within 2 days).
+    minute = proposal.submitted_at.minute
     check = EligibilityCheck.objects.filter(proposal=proposal).first()
     eligibility = (
         check.checked_at
         if check
-        else office_hours_after(start, hours=2 + variety, calendar=calendar)
+        else office_hours_after(
+            start, hours=2 + minute % 3 + minute * 7 % 50 / 60, calendar=calendar
+        )
     )
-    assessment = office_hours_after(eligibility, hours=5 + variety, calendar=calendar)
+    assessment = office_hours_after(
+        eligibility, hours=5 + minute % 3 + minute * 11 % 40 / 60, calendar=calendar
+    )
     if late_by:
         promised = proposal.call.days_to_access
         decision = office_moment(
-            start, working_days=promised + late_by, at=time(11, 30), calendar=calendar
+            start,
+            working_days=promised + late_by,
+            at=time(10 + minute % 4, minute),
+            calendar=calendar,
         )
     else:
-        decision = office_hours_after(assessment, hours=2, calendar=calendar)
+        decision = office_hours_after(
+            assessment, hours=2 + minute * 13 % 45 / 60, calendar=calendar
+        )
     latest = now - min(timedelta(minutes=10), (now - start) / 2)
     if decision > latest:
         # Spread what is left evenly up to `latest`, a recorded check staying where it is.
