@@ -4,9 +4,9 @@ The demo replays a few months of a programme through the same services a person'
 startups and SMEs across Europe register and invite colleagues, the programme office sets up
 three calls that opened some months ago, and applicants write, submit and withdraw proposals at
 past cut-offs and at the one open now; cut-offs close and unsubmitted drafts roll over as the
-periodic job would do it. Each step runs at the moment it happened in that story (the services
-read the time from django.utils.timezone.now, which the replay sets), so submission times,
-reference numbers, roll-overs and the activity log read as they would in a real programme.
+periodic job would do it. Each step runs at the moment it happened in that story, under the
+process's clock moved there (applications.demo_clock), so submission times, reference numbers,
+roll-overs, mails and the activity log read as they would in a real programme.
 
 Idempotent: what exists is left as it is (a changed demo password stays changed, a draft the
 visitor submitted stays submitted), what is missing is created, so running it twice changes
