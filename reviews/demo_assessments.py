@@ -1,5 +1,6 @@
 """Demo data of the technical assessment: some eligible demo proposals assessed by the demo
-technical assessor. Idempotent: what is submitted stays, nothing is assessed twice."""
+technical assessor. Idempotent: what is submitted stays, nothing is assessed twice. Each step
+happens at its moment of the story (reviews.demo.evaluation_moments)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from allocations.models import CentreMembership
+from applications.demo_clock import demo_moment
 from applications.models import Proposal, ProposalStatus
 from applications.services.proposals import proposal_transition
+from applications.working_days import working_calendar
+from reviews.demo import evaluation_moments
 from reviews.models import TechnicalAssessment
 from reviews.services.assessments import assessment_submit, assessments_open
 
@@ -40,12 +44,20 @@ def _eligible_demo_proposals(now: datetime, officer, centres: set[int]) -> list[
         .distinct()
         .order_by("submitted_at", "pk")[:2]
     )
-    return [
-        proposal_transition(
-            proposal=proposal, action="declare_eligible", by=officer, reason="Demo eligibility."
-        )
-        for proposal in waiting
-    ]
+    calendar = working_calendar()
+    eligible = []
+    for proposal in waiting:
+        moments = evaluation_moments(proposal, now=now, calendar=calendar)
+        with demo_moment(moments.eligibility), transaction.atomic():
+            eligible.append(
+                proposal_transition(
+                    proposal=proposal,
+                    action="declare_eligible",
+                    by=officer,
+                    reason="Demo eligibility.",
+                )
+            )
+    return eligible
 
 
 def assessment_demo_seed(
@@ -67,9 +79,13 @@ def assessment_demo_seed(
         ).values_list("centre_id", flat=True)
     )
     now = now or timezone.now()
-    with transaction.atomic():
-        proposals = _eligible_demo_proposals(now, officer, centres)
-        for proposal in proposals:
+    calendar = working_calendar()
+    proposals = _eligible_demo_proposals(now, officer, centres)
+    # Opened when each was found eligible (the door's receiver does it after the commit; here
+    # for what it has not opened).
+    moments = {p.pk: evaluation_moments(p, now=now, calendar=calendar) for p in proposals}
+    for proposal in proposals:
+        with demo_moment(moments[proposal.pk].eligibility), transaction.atomic():
             assessments_open(proposal=proposal)
     submitted = 0
     assessed = [
@@ -82,19 +98,24 @@ def assessment_demo_seed(
             .select_related("request")
         )
         for assessment in waiting:
-            assessment_submit(
-                assessment=assessment,
-                by=assessor,
-                outcome=TechnicalAssessment.Outcome.FEASIBLE_WITH_CHANGES,
-                recommended_hours=(assessment.request.hours * 9 // 10),
-                comment_to_applicant=(
-                    "Feasible. Plan checkpoints at least every 4 hours: jobs are limited to 48 "
-                    "hours on this partition."
-                ),
-                comment_to_panel="Queue times are long before the holidays; 90% is realistic.",
-            )
+            with demo_moment(moments[proposal.pk].assessment):
+                _submit(assessment, assessor)
             submitted += 1
     return submitted
+
+
+def _submit(assessment: TechnicalAssessment, assessor) -> None:
+    assessment_submit(
+        assessment=assessment,
+        by=assessor,
+        outcome=TechnicalAssessment.Outcome.FEASIBLE_WITH_CHANGES,
+        recommended_hours=(assessment.request.hours * 9 // 10),
+        comment_to_applicant=(
+            "Feasible. Plan checkpoints at least every 4 hours: jobs are limited to 48 "
+            "hours on this partition."
+        ),
+        comment_to_panel="Queue times are long before the holidays; 90% is realistic.",
+    )
 
 
 def assessment_demo_chapter(*, officer) -> None:

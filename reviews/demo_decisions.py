@@ -5,10 +5,16 @@ waitlisted proposal; one proposal waits for its decision and one for the demo as
 first award's mail is released (delivered); the other decision mails wait, held, on the
 cut-off's mail page.
 
+Each step happens at its moment of the story (reviews.demo.evaluation_moments): most decisions
+come within the time-to-access promise, one comes late (LATE_BY), so that the officer's figures
+show both.
+
 Idempotent: once a first-come-first-served proposal is decided, the chapter does nothing.
 """
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -16,17 +22,22 @@ from django.db import transaction
 from django.utils import timezone
 
 from allocations.models import Centre, CentreMembership
+from applications.demo_clock import demo_moment, office_hours_after
 from applications.models import Call, Proposal, ProposalStatus
 from applications.modes import AccessMode, EvaluationPath, defaults_for
 from applications.services.decision_mails import cutoff_mail_batch
+from applications.working_days import working_calendar
 from portal.models import Notification
 from portal.services.notifications import notifications_release
+from reviews.demo import evaluation_moments
 from reviews.demo_assessments import DEMO_ASSESSOR_EMAIL
 from reviews.models import TechnicalAssessment
 from reviews.selectors.eligibility import awaiting_eligibility
 from reviews.services.assessments import (
+    REMINDER_BEFORE,
     assessment_submit,
     assessments_open,
+    assessments_sweep,
     review_start_if_fcfs,
 )
 from reviews.services.decisions import (
@@ -41,6 +52,9 @@ S = ProposalStatus
 DECIDED = (S.AWARDED, S.WAITLISTED, S.REJECTED, S.ACCEPTED, S.DECLINED, S.LAPSED)
 # What happens to the proposals in submission order; the last one always waits for its decision.
 ROLES = ("award", "reject", "waitlist", "award", "award")
+# Decisions (by their place in ROLES) that come this many working days after the promise: the
+# waitlisting waited for capacity to free up, an award for a second look at the pools.
+LATE_BY = {2: 2, 3: 1}
 TO_APPLICANT = {
     "feasible": (
         "Feasible as planned. Jobs are limited to 48 hours on this partition: checkpoint at "
@@ -87,7 +101,7 @@ def _centre_assessor(centre: Centre, demo_assessor):
     return user
 
 
-def _one_more_eligible(officer, now) -> None:
+def _one_more_eligible(officer, now, calendar) -> None:
     """At each first-come-first-served call's latest passed cut-off, the first proposal
     awaiting eligibility is found eligible, if another still waits (the officer's work)."""
     for call in Call.objects.filter(mode__in=_fcfs_modes()):
@@ -97,12 +111,14 @@ def _one_more_eligible(officer, now) -> None:
         waiting = list(awaiting_eligibility(cutoff=passed)[:2])
         if len(waiting) == 2:
             ticked = waiting[0].call.eligibility_criteria.filter(kind="manual")
-            eligibility_decide(
-                proposal=waiting[0],
-                outcome="eligible",
-                by=officer,
-                ticked=ticked.values_list("pk", flat=True),
-            )
+            moments = evaluation_moments(waiting[0], now=now, calendar=calendar)
+            with demo_moment(moments.eligibility), transaction.atomic():
+                eligibility_decide(
+                    proposal=waiting[0],
+                    outcome="eligible",
+                    by=officer,
+                    ticked=ticked.values_list("pk", flat=True),
+                )
 
 
 def _assess(proposal: Proposal, demo_assessor, *, feasible: bool) -> None:
@@ -159,14 +175,18 @@ def decision_demo_seed(*, officer, assessor_email: str = DEMO_ASSESSOR_EMAIL, no
             user=demo_assessor, role=CentreMembership.Role.TECHNICAL_ASSESSOR
         ).values_list("centre_id", flat=True)
     )
-    _one_more_eligible(officer, now)
+    calendar = working_calendar()
+    _one_more_eligible(officer, now, calendar)
     candidates = list(
         fcfs.filter(status__in=(S.ELIGIBLE, S.IN_REVIEW), cutoff__at__lte=now)
-        .select_related("call")
+        .select_related("call", "cutoff")
         .order_by("submitted_at", "pk")
     )
+    # Opened and taken into assessment when found eligible (the door's receiver does it after
+    # the commit; here for what it has not done).
     for proposal in candidates:
-        with transaction.atomic():
+        moments = evaluation_moments(proposal, now=now, calendar=calendar)
+        with demo_moment(moments.eligibility), transaction.atomic():
             assessments_open(proposal=proposal)
             review_start_if_fcfs(proposal=Proposal.objects.get(pk=proposal.pk))
     # The demo assessor keeps the latest proposal on their centre to assess.
@@ -184,16 +204,26 @@ def decision_demo_seed(*, officer, assessor_email: str = DEMO_ASSESSOR_EMAIL, no
     due = planned.pop() if len(planned) > 1 else None
     outcomes: dict[str, int] = {}
     first_award = None
-    for proposal, role in zip(planned, ROLES, strict=False):
-        with transaction.atomic():
-            proposal = Proposal.objects.get(pk=proposal.pk)
+    released_at = None
+    for place, (proposal, role) in enumerate(zip(planned, ROLES, strict=False)):
+        moments = evaluation_moments(
+            proposal, now=now, calendar=calendar, late_by=LATE_BY.get(place, 0)
+        )
+        with demo_moment(moments.assessment), transaction.atomic():
             _assess(proposal, demo_assessor, feasible=role != "reject")
-            done = _decide(proposal, role, officer)
+        with demo_moment(moments.decision), transaction.atomic():
+            done = _decide(Proposal.objects.get(pk=proposal.pk), role, officer)
         outcomes[done] = outcomes.get(done, 0) + 1
         if done == "award" and first_award is None:
             first_award = proposal
+            # The officer reads the award's letter over and sends it an hour later.
+            released_at = min(
+                office_hours_after(moments.decision, hours=1, calendar=calendar),
+                moments.decision + (now - moments.decision) / 2,
+            )
     if due is not None:
-        with transaction.atomic():
+        moments = evaluation_moments(due, now=now, calendar=calendar)
+        with demo_moment(moments.assessment), transaction.atomic():
             _assess(due, demo_assessor, feasible=True)
         outcomes["due"] = 1
     if first_award is not None:
@@ -202,8 +232,24 @@ def decision_demo_seed(*, officer, assessor_email: str = DEMO_ASSESSOR_EMAIL, no
             status=Notification.Status.HELD,
             idempotency_key__startswith=f"decision-mail:{first_award.pk}:",
         )
-        notifications_release(by=officer, notifications=list(mails))
+        with demo_moment(released_at):
+            notifications_release(by=officer, notifications=list(mails))
+    _sweeps_as_they_ran(now)
     return outcomes
+
+
+def _sweeps_as_they_ran(now) -> None:
+    """The periodic sweep, at the moments it would have found the assessments still open: the
+    centre's reminder the day before the deadline, the assessment overdue just after it (so
+    the officer's figures do not call an assessment weeks past its deadline on time)."""
+    open_ = TechnicalAssessment.objects.filter(status=TechnicalAssessment.Status.OPEN)
+    for deadline in sorted(set(open_.filter(deadline__lt=now).values_list("deadline", flat=True))):
+        for moment in (
+            deadline - REMINDER_BEFORE + timedelta(hours=4),
+            deadline + timedelta(minutes=5),
+        ):
+            with demo_moment(min(moment, now)):
+                assessments_sweep()
 
 
 def decision_demo_chapter(*, officer) -> None:

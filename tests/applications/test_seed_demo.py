@@ -2,11 +2,14 @@
 each role that lands on content; safe to run twice."""
 
 import re
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from io import StringIO
 
 import pytest
 from allauth.account.models import EmailAddress
 from django.apps import apps
+from django.core.mail.backends.base import BaseEmailBackend
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
@@ -136,6 +139,38 @@ def test_states_are_reached_through_the_services(django_capture_on_commit_callba
     assert not Proposal.objects.filter(status=ProposalStatus.DRAFT, cutoff__at__lt=now).exists()
     # Receipts and invitations went through the outbox.
     assert apps.get_model("portal.Notification").objects.filter(status="sent").count() > 20
+
+
+class DatedOutbox(BaseEmailBackend):
+    """Keeps each mail's subject with the Date it was sent with (the locmem outbox keeps the
+    message, whose Date is made anew on each reading)."""
+
+    sent: list[tuple[str, datetime]] = []
+
+    def send_messages(self, messages):
+        for message in messages:
+            dated = parsedate_to_datetime(message.message()["Date"]).replace(tzinfo=UTC)
+            self.sent.append((message.subject, dated))
+        return len(messages)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_mails_are_dated_when_the_story_sent_them(settings):
+    # Committed as `make demo` commits: each mail goes out after its step's commit, still at
+    # that step's moment (the receipt at the submission, the released award at its release).
+    settings.EMAIL_BACKEND = f"{__name__}.DatedOutbox"
+    DatedOutbox.sent = []
+    _seed()
+    receipts = [(s, dated) for s, dated in DatedOutbox.sent if " received: " in s]
+    assert len(receipts) >= 20
+    for subject, dated in receipts:
+        reference = subject.split()[1]
+        submitted = Proposal.objects.get(reference=reference).submitted_at
+        assert abs(dated - submitted) < timedelta(minutes=1), reference
+    award, dated = next((s, d) for s, d in DatedOutbox.sent if s.startswith("Hours awarded"))
+    decided = Proposal.objects.get(reference=award.split(":")[0].split()[-1]).decided_at
+    assert decided < dated < decided + timedelta(days=1)
+    assert max(dated for _, dated in DatedOutbox.sent) <= timezone.now()  # none in the future
 
 
 def test_every_demo_login_lands_on_content(client, settings):

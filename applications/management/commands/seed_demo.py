@@ -4,9 +4,9 @@ The demo replays a few months of a programme through the same services a person'
 startups and SMEs across Europe register and invite colleagues, the programme office sets up
 three calls that opened some months ago, and applicants write, submit and withdraw proposals at
 past cut-offs and at the one open now; cut-offs close and unsubmitted drafts roll over as the
-periodic job would do it. Each step runs at the moment it happened in that story (the services
-read the time from django.utils.timezone.now, which the replay sets), so submission times,
-reference numbers, roll-overs and the activity log read as they would in a real programme.
+periodic job would do it. Each step runs at the moment it happened in that story, under the
+process's clock moved there (applications.demo_clock), so submission times, reference numbers,
+roll-overs, mails and the activity log read as they would in a real programme.
 
 Idempotent: what exists is left as it is (a changed demo password stays changed, a draft the
 visitor submitted stays submitted), what is missing is created, so running it twice changes
@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
-from unittest import mock
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
@@ -39,6 +38,7 @@ from allocations.models import Centre, CentreMembership, Partition
 from allocations.units import Unit, convert
 from applications import hooks
 from applications.deadlines import local_to_utc
+from applications.demo_clock import demo_moment
 from applications.models import AI_ACT_QUESTIONS, Call, CutOff, Proposal, ProposalStatus
 from applications.modes import AccessMode
 from applications.services import calls as call_services
@@ -214,8 +214,9 @@ CALLS = (
 
 @contextmanager
 def _as_of(moment: datetime) -> Iterator[None]:
-    """Run what follows as if it were `moment`: services stamp their writes with it."""
-    with mock.patch.object(timezone, "now", return_value=moment):
+    """Run what follows as if it were `moment`: services stamp their writes with it, and mails
+    carry it as their date (applications.demo_clock)."""
+    with demo_moment(moment):
         yield
 
 
