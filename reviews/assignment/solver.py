@@ -230,7 +230,7 @@ def _solve(problem: Problem, *, strict: bool, open_proposals: Iterable[int] | No
     heads: list[int] = []
     capacities: list[int] = []
     costs: list[int] = []
-    pair_arcs: list[tuple[int, int, PairCost]] = []  # (reviewer, proposal, cost), arc order
+    pair_arcs: list[tuple[int, int]] = []  # (reviewer, proposal) in arc order
 
     def arc(tail: int, head: int, capacity: int, cost: int) -> None:
         tails.append(tail)
@@ -255,9 +255,9 @@ def _solve(problem: Problem, *, strict: bool, open_proposals: Iterable[int] | No
             pair = (reviewer.id, proposal.id)
             if not room[reviewer.id] or problem.excluded(pair) or pair in kept:
                 continue
-            cost = problem.pair_cost(reviewer, proposal)
-            pair_arcs.append((reviewer.id, proposal.id, cost))
-            arc(proposal_node[proposal.id], reviewer_node[reviewer.id], 1, cost.total)
+            pair_arcs.append((reviewer.id, proposal.id))
+            cost = problem.pair_total(reviewer, proposal)
+            arc(proposal_node[proposal.id], reviewer_node[reviewer.id], 1, cost)
     first_pair_arc = len(tails) - len(pair_arcs)
     for reviewer in problem.reviewers:
         carried = reviewer.current_load + kept_of_reviewer.get(reviewer.id, 0)
@@ -280,7 +280,7 @@ def _solve(problem: Problem, *, strict: bool, open_proposals: Iterable[int] | No
         if status != flow.OPTIMAL:
             raise SolverError(f"The min-cost flow solver answered {status}.")
         flows = flow.flows(arcs[first_pair_arc : first_pair_arc + len(pair_arcs)])
-        chosen = {(r, p) for (r, p, _), used in zip(pair_arcs, flows, strict=True) if used}
+        chosen = {pair for pair, used in zip(pair_arcs, flows, strict=True) if used}
 
     reviewers = {r.id: r for r in problem.reviewers}
     proposals = {p.id: p for p in problem.proposals}
