@@ -31,8 +31,8 @@ from typing import Any
 import numpy as np
 from ortools.graph.python import min_cost_flow
 
-from .explain import DroppedPair, Shortfall, dropped_pairs, shortfalls
-from .problem import PairCost, Problem
+from .explain import DroppedPair, Shortfall, ShortfallCause, dropped_pairs, shortfalls
+from .problem import Bid, PairCost, Problem
 
 SOURCE, SINK = 0, 1
 
@@ -105,7 +105,7 @@ class Result:
         return tuple(r.reviewer_id for r in self.assignments.get(proposal_id, ()))
 
     def as_json(self) -> dict[str, Any]:
-        """The result as JSON-ready data (for a saved run)."""
+        """The result as JSON-ready data (for a saved run; `from_json` reads it back)."""
         return {
             "status": self.status.value,
             "objective": self.objective,
@@ -120,7 +120,9 @@ class Result:
                             "bid": r.cost.bid.value,
                             "shared_keywords": list(r.cost.shared_keywords),
                             "shared_fields": list(r.cost.shared_fields),
-                            "cost": r.cost.total,
+                            "bid_cost": r.cost.bid_cost,
+                            "keyword_cost": r.cost.keyword_cost,
+                            "field_cost": r.cost.field_cost,
                         }
                         for r in reviewers
                     ],
@@ -143,6 +145,8 @@ class Result:
                     "assigned": s.assigned,
                     "cause": s.cause.value,
                     "reason": s.reason,
+                    "unconflicted": s.unconflicted,
+                    "at_cap": list(s.at_cap),
                 }
                 for s in self.shortfalls
             ],
@@ -152,6 +156,63 @@ class Result:
             ],
             "causes": list(self.causes),
         }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Result:
+        """A saved run's result, to compare with a new one (`explain.diff`)."""
+        return cls(
+            status=Status(data["status"]),
+            objective=data["objective"],
+            assignments={
+                int(row["proposal"]): tuple(
+                    AssignedReviewer(
+                        reviewer_id=int(r["reviewer"]),
+                        kept=bool(r["kept"]),
+                        pinned=bool(r["pinned"]),
+                        cost=PairCost(
+                            bid=Bid(r["bid"]),
+                            shared_keywords=tuple(r["shared_keywords"]),
+                            shared_fields=tuple(r["shared_fields"]),
+                            bid_cost=int(r["bid_cost"]),
+                            keyword_cost=int(r["keyword_cost"]),
+                            field_cost=int(r["field_cost"]),
+                        ),
+                    )
+                    for r in row["reviewers"]
+                )
+                for row in data["assignments"]
+            },
+            loads=tuple(
+                ReviewerLoad(
+                    reviewer_id=int(row["reviewer"]),
+                    assigned=int(row["assigned"]),
+                    current_load=int(row["current_load"]),
+                    load_cap=int(row["load_cap"]),
+                )
+                for row in data["loads"]
+            ),
+            shortfalls=tuple(
+                Shortfall(
+                    proposal_id=int(row["proposal"]),
+                    wanted=int(row["wanted"]),
+                    assigned=int(row["assigned"]),
+                    cause=ShortfallCause(row["cause"]),
+                    reason=row["reason"],
+                    unconflicted=int(row["unconflicted"]),
+                    at_cap=tuple(int(r) for r in row["at_cap"]),
+                )
+                for row in data["shortfalls"]
+            ),
+            dropped=tuple(
+                DroppedPair(
+                    reviewer_id=int(row["reviewer"]),
+                    proposal_id=int(row["proposal"]),
+                    reason=row["reason"],
+                )
+                for row in data["dropped"]
+            ),
+            causes=tuple(data["causes"]),
+        )
 
 
 def solve(problem: Problem, *, strict: bool = False) -> Result:

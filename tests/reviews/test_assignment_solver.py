@@ -19,6 +19,7 @@ from reviews.assignment import (
     CostWeights,
     Problem,
     ProposalNeed,
+    Result,
     ReviewerOffer,
     ShortfallCause,
     Status,
@@ -458,7 +459,7 @@ def test_the_inputs_survive_a_round_trip_through_json():
     problem = random_problem(proposals=12, reviewers=6, conflict_rate=0.2, seed=5)
     problem = replace(
         problem,
-        existing=frozenset({(1, 1), (2, 3)}),
+        existing=frozenset({(1, 1), (2, 3), (3, 3)}),
         pinned=frozenset({(1, 1)}),
         declined=frozenset({(3, 3)}),
         fill_gaps_only=True,
@@ -467,7 +468,12 @@ def test_the_inputs_survive_a_round_trip_through_json():
     data = json.loads(json.dumps(problem.as_json()))
     again = Problem.from_json(data)
     assert again == problem
-    assert solve(again).as_json() == solve(problem).as_json()
+    result = solve(again)
+    assert result.as_json() == solve(problem).as_json()
+    assert result.shortfalls and result.dropped  # so that every part is read back
+    saved = Result.from_json(json.loads(json.dumps(result.as_json())))
+    assert saved == result
+    assert not diff(saved, solve(problem)).changed
 
 
 @pytest.mark.parametrize(
