@@ -171,12 +171,28 @@ def test_the_assignment_is_optimal_and_never_conflicted_nor_above_a_cap(problem)
     assert result.objective == least == problem.assignment_cost(result.pairs)
     assert (result.status is Status.COMPLETE) == (not result.shortfalls)
     short = {s.proposal_id: s for s in result.shortfalls}
+    full = {load.reviewer_id for load in result.loads if load.at_cap}
     for proposal in problem.proposals:
         has = len(result.reviewers_of(proposal.id))
         if has < proposal.reviewers_wanted:
-            assert short[proposal.id].lacking == proposal.reviewers_wanted - has
+            shortfall = short[proposal.id]
+            assert shortfall.lacking == proposal.reviewers_wanted - has
+            # The explanation holds: every allowed reviewer not on it is at their cap, and the
+            # cause is conflicts exactly when too few reviewers are allowed at all.
+            allowed = {r.id for r in problem.reviewers if not problem.excluded((r.id, proposal.id))}
+            assert allowed - set(result.reviewers_of(proposal.id)) <= full
+            assert (shortfall.cause is ShortfallCause.CONFLICTS) == (
+                len(allowed) < proposal.reviewers_wanted
+            )
         else:
             assert proposal.id not in short
+
+    strict = solve(problem, strict=True)
+    if result.shortfalls:
+        assert strict.status is Status.INFEASIBLE and not strict.pairs
+        assert strict.shortfalls == result.shortfalls and strict.causes == result.causes
+    else:
+        assert strict.as_json() == result.as_json()
 
 
 @settings(max_examples=40, deadline=None)
