@@ -82,19 +82,22 @@ def shortfalls(
         if len(unconflicted) < proposal.reviewers_wanted:
             cause = ShortfallCause.CONFLICTS
             if not unconflicted:
-                reason = f"No reviewer is {without}."
+                reason = f"no reviewer is {without}."
             else:
                 only = (
                     "only 1 reviewer is"
                     if len(unconflicted) == 1
                     else (f"only {len(unconflicted)} reviewers are")
                 )
-                reason = f"It wants {proposal.reviewers_wanted} and {only} {without}"
-                reason += f", of whom {len(others_full)} at their cap." if others_full else "."
+                reason = f"it wants {proposal.reviewers_wanted} and {only} {without}"
+                if others_full:
+                    verb = "is" if len(others_full) == 1 else "are"
+                    reason += f", and the other {len(others_full)} {verb} at their cap"
+                reason += "."
         else:
             cause = ShortfallCause.CAPS
             reason = (
-                f"Every reviewer {without} who is not on it is at their cap "
+                f"every reviewer {without} who is not on it is at their cap "
                 f"({_reviewers(len(others_full))})."
             )
         found.append(
@@ -103,7 +106,7 @@ def shortfalls(
                 wanted=proposal.reviewers_wanted,
                 assigned=len(on_it),
                 cause=cause,
-                reason=f"Lacks {_reviewers(lacking)}: {reason[0].lower()}{reason[1:]}",
+                reason=f"Lacks {_reviewers(lacking)}: {reason}",
                 unconflicted=len(unconflicted),
                 at_cap=others_full,
             )

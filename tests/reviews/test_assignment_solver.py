@@ -365,6 +365,23 @@ def test_strict_mode_reports_the_infeasible_case_with_its_cause_and_proposes_not
     assert solve(problem).status is Status.SHORT and len(solve(problem).pairs) == 5
 
 
+def test_too_few_reviewers_without_a_conflict_and_those_at_their_cap_are_both_told():
+    problem = Problem(
+        proposals=proposals(1, 2, wanted=3),
+        reviewers=(*reviewers(1, cap=2), *reviewers(2, 3, cap=1)),
+        conflicts={(3, 1)},
+        existing={(2, 2), (3, 2)},
+        pinned={(2, 2), (3, 2)},
+    )
+    result = solve(problem)
+    short = {s.proposal_id: s for s in result.shortfalls}
+    assert short[1].reason == (
+        "Lacks 2 reviewers: it wants 3 and only 2 reviewers are without a conflict, "
+        "and the other 1 is at their cap."
+    )
+    assert short[1].at_cap == (2,)
+
+
 def test_a_proposal_with_no_reviewer_left_says_so():
     problem = Problem(proposals=proposals(1), reviewers=reviewers(1), conflicts={(1, 1)})
     (short,) = solve(problem).shortfalls
