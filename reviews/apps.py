@@ -28,6 +28,14 @@ class ReviewsConfig(AppConfig):
         waiting_provider_register(
             WaitingProvider("technical_assessment", assessment_waiting_refine)
         )
+        from allauth.account.signals import email_confirmed, user_logged_in
+
+        from reviews.signals import join_pools_on_email_confirmed, join_pools_on_login
+
+        email_confirmed.connect(
+            join_pools_on_email_confirmed, dispatch_uid="reviews.join_pools_on_email_confirmed"
+        )
+        user_logged_in.connect(join_pools_on_login, dispatch_uid="reviews.join_pools_on_login")
         proposal_transitioned.connect(
             open_assessments_on_eligibility,
             sender=Proposal,

@@ -96,7 +96,9 @@ class DetectedConflict(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     reason = models.TextField(
-        blank=True, max_length=SHORT_TEXT_MAX_CHARS, validators=text_validators(SHORT_TEXT_MAX_CHARS)
+        blank=True,
+        max_length=SHORT_TEXT_MAX_CHARS,
+        validators=text_validators(SHORT_TEXT_MAX_CHARS),
     )
 
     class Meta:

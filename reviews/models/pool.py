@@ -105,6 +105,9 @@ class PastEmployer(models.Model):
     class Meta:
         ordering = ["-from_year", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.name} ({self.years})"
+
     def clean(self) -> None:
         if self.to_year is not None and self.from_year and self.to_year < self.from_year:
             raise ValidationError({"to_year": "The last year cannot come before the first."})
@@ -114,9 +117,6 @@ class PastEmployer(models.Model):
     @property
     def years(self) -> str:
         return f"{self.from_year}–{self.to_year if self.to_year else 'now'}"
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.years})"
 
 
 class PoolInvitation(models.Model):
@@ -179,4 +179,3 @@ class PoolMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} reviews for {self.call}"
-
