@@ -127,6 +127,9 @@ def company_name_score(a: str, b: str) -> float:
     left, right = normalise_company_name(a), normalise_company_name(b)
     if not left or not right:
         return 0.0
+    # "Startup 1" and "Startup 12" are two companies, however alike the rest of the name.
+    if {t for t in left.split() if t.isdigit()} != {t for t in right.split() if t.isdigit()}:
+        return 0.0
     return fuzz.token_sort_ratio(left, right)
 
 
