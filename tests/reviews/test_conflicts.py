@@ -421,5 +421,5 @@ def test_the_officers_conflicts_list_costs_the_same_for_1_and_50(
     assert response.status_code == 200 and len(response.json()) == n
 
 
-QUERIES_CONFLICT_LIST = 99
-QUERIES_CONFLICT_API = 99
+QUERIES_CONFLICT_LIST = 8
+QUERIES_CONFLICT_API = 5
