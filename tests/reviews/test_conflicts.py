@@ -98,7 +98,9 @@ def test_a_domain_from_the_reviewers_profile_counts(cutoff):
     assert "lab-one.eu" in _rules(cutoff)[DetectionRule.EMAIL_DOMAIN]
 
 
-@pytest.mark.parametrize("domain", ["gmail.com", "outlook.com", "gmx.de", "example.org"])
+@pytest.mark.parametrize(
+    "domain", ["gmail.com", "outlook.com", "gmx.de", "example.org", "demo.example"]
+)
 def test_public_and_reserved_mail_domains_never_trigger(cutoff, domain):
     proposal = submitted_proposal(cutoff)
     TeamMemberFactory(proposal=proposal, user=UserFactory(email=f"team@{domain}"))
