@@ -46,6 +46,9 @@ def test_the_demo_reviewer_has_a_pool_terms_and_conflicts(client):
     client.force_login(officer)
     url = reverse("reviews:cutoff_conflicts", kwargs={"pk": detected.cutoff_id})
     assert "both use the mail domain" in client.get(url).content.decode()
+    workspace = client.get(reverse("reviews:officer_workspace")).content.decode()
+    assert reverse("reviews:reviewer_pool", kwargs={"pk": call.pk}) in workspace
+    assert url in workspace
     pool = client.get(reverse("reviews:reviewer_pool", kwargs={"pk": call.pk})).content.decode()
     assert INVITED_EXPERT_EMAIL in pool and DEMO_REVIEWER_EMAIL in pool
 
