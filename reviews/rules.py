@@ -53,19 +53,6 @@ rules.add_perm("reviews.declare_conflict", holds_reviewer_role)
 
 
 @rules.predicate
-def reviews_for_call_under_terms(user, call) -> bool:
-    # A member of the call's pool who accepted its confidentiality terms (asked afresh: a
-    # reviewer just removed is out).
-    from reviews.selectors.pool import accepted_terms_call_ids
-
-    return call is not None and call.pk in accepted_terms_call_ids(user=user)
-
-
-# Seeing anything of a call's proposals (their titles, to check for conflicts).
-rules.add_perm("reviews.see_call_proposals", holds_reviewer_role & reviews_for_call_under_terms)
-
-
-@rules.predicate
 def may_check_proposal_for_conflicts(user, proposal) -> bool:
     from reviews.selectors.conflicts import proposal_open_to_conflict_check
 

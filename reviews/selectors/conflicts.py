@@ -3,7 +3,7 @@ on, what a reviewer declared, and whether a reviewer may read a proposal."""
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
 from applications.hooks import submitted_q, was_submitted
 from applications.models import CutOff, Proposal
@@ -105,5 +105,12 @@ def detected_conflicts_for_officer(*, cutoff: CutOff) -> QuerySet[DetectedConfli
     return (
         DetectedConflict.objects.filter(cutoff=cutoff)
         .select_related("reviewer", "proposal", "proposal__organisation", "decided_by")
-        .order_by("status", "proposal__reference", "reviewer__email", "rule")
+        .annotate(
+            decided=Case(
+                When(status=D.DETECTED, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("decided", "proposal__reference", "proposal_id", "reviewer__email", "rule")
     )

@@ -321,3 +321,29 @@ def test_joining_two_pools_adds_the_reviewer_group_once(call, officer):
         )
     assert user.groups.filter(name=REVIEWER_GROUP).count() == 1
     assert Group.objects.filter(name=REVIEWER_GROUP).count() == 1
+
+
+@pytest.mark.parametrize("n", [1, 50])
+def test_the_reviewer_page_costs_the_same_for_1_and_50(client, n, django_assert_num_queries):
+    from reviews.services.conflicts import conflict_declare
+
+    cutoff = large_scale_cutoff()
+    reviewer = pool_reviewer(cutoff.call, email="many@lab.eu")
+    officer = ProgrammeOfficerFactory()
+    for _ in range(n):
+        other_call = large_scale_cutoff().call
+        PoolMembership.objects.create(call=other_call, user=reviewer)
+        pool_invite(call=large_scale_cutoff().call, by=officer, email="many@lab.eu")
+        submitted_proposal(cutoff)
+        declared = submitted_proposal(cutoff)
+        conflict_declare(reviewer=reviewer, organisation=declared.organisation, type="other")
+    client.force_login(reviewer)
+    url = reverse("reviews:reviewer_home")
+    client.get(url)
+    with django_assert_num_queries(QUERIES_REVIEWER_HOME):
+        page = client.get(url).content.decode()
+    assert page.count('href="/evaluation/reviews/proposals/') == n
+
+
+# Measured; the same for 1 and 50 pools, invitations, proposals to check and declarations.
+QUERIES_REVIEWER_HOME = 14
