@@ -146,9 +146,6 @@ def pool_invitation_accept(
     membership, _ = PoolMembership.objects.get_or_create(
         call=invitation.call, user=user, defaults={"invitation": invitation}
     )
-    if membership.invitation_id != invitation.pk:
-        membership.invitation = invitation
-        membership.save(update_fields=["invitation"])
     group, _ = Group.objects.get_or_create(name=REVIEWER_GROUP)
     user.groups.add(group)
     user.__dict__.pop("_portal_group_names", None)
@@ -207,7 +204,9 @@ def pool_member_remove(*, invitation: PoolInvitation, by: User) -> PoolInvitatio
             f"This invitation was already {invitation.get_status_display().lower()}.",
             code="not_pending",
         )
-    PoolMembership.objects.filter(invitation=invitation).delete()
+    # The person's membership of the call, whichever of their addresses they joined with.
+    if invitation.user_id is not None and invitation.status == I.ACCEPTED:
+        PoolMembership.objects.filter(call=invitation.call, user_id=invitation.user_id).delete()
     from_state = invitation.status
     invitation.status, invitation.answered_at = I.REMOVED, timezone.now()
     invitation.save(update_fields=["status", "answered_at"])

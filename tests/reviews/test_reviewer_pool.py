@@ -347,3 +347,14 @@ def test_the_reviewer_page_costs_the_same_for_1_and_50(client, n, django_assert_
 
 # Measured; the same for 1 and 50 pools, invitations, proposals to check and declarations.
 QUERIES_REVIEWER_HOME = 14
+
+
+def test_joining_twice_with_two_addresses_is_one_membership_removed_at_once(call, officer):
+    user = UserFactory(email="first@lab.eu")
+    first = pool_invite(call=call, by=officer, email="first@lab.eu")
+    second = pool_invite(call=call, by=officer, email="second@lab.eu")
+    pool_invitation_accept(invitation=first, user=user)
+    pool_invitation_accept(invitation=second, user=user, via_token=True)
+    assert PoolMembership.objects.get().invitation == first
+    pool_member_remove(invitation=second, by=officer)
+    assert not PoolMembership.objects.exists()
