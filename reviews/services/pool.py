@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from applications.models import Call
+from applications.modes import EvaluationPath, defaults_for
 from portal.models import User
 from portal.models.accounts import REVIEWER_GROUP
 from portal.selectors import verified_emails_of
@@ -99,6 +100,14 @@ def pool_invite(*, call: Call, by: User, email: str) -> PoolInvitation:
     """Invite someone to review for a call. A declined or removed person may be invited again."""
     if not by.has_perm("reviews.manage_reviewer_pool"):
         raise PermissionDenied
+    if defaults_for(call.mode).path != EvaluationPath.PEER_REVIEW:
+        raise ValidationError(
+            {
+                "email": f"{call.get_mode_display()} proposals are decided without reviewers: "
+                "only peer-reviewed calls have a reviewer pool."
+            },
+            code="not_peer_reviewed",
+        )
     email = User.objects.normalize_email(email or "").strip().lower()
     existing = PoolInvitation.objects.select_for_update().filter(call=call, email=email).first()
     if existing is not None and existing.status in (I.INVITED, I.ACCEPTED):

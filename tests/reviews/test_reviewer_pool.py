@@ -358,3 +358,11 @@ def test_joining_twice_with_two_addresses_is_one_membership_removed_at_once(call
     assert PoolMembership.objects.get().invitation == first
     pool_member_remove(invitation=second, by=officer)
     assert not PoolMembership.objects.exists()
+
+
+def test_only_peer_reviewed_calls_have_a_pool(officer):
+    from applications.modes import AccessMode
+    from tests.factories import CallFactory
+
+    with pytest.raises(ValidationError, match="decided without reviewers"):
+        pool_invite(call=CallFactory(mode=AccessMode.FAST_LANE), by=officer, email="x@lab.eu")
