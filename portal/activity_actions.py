@@ -107,6 +107,22 @@ ACTIONS: dict[str, ActivityAction] = _table(
     ActivityAction("assessment.open", S, "A technical assessment by {centre} was opened"),
     ActivityAction("assessment.submit", S, "{actor} of {centre} assessed a request: {outcome}"),
     ActivityAction("assessment.overdue", S, "The technical assessment by {centre} is overdue"),
+    # --- the reviewer pool and conflicts of interest (staff only: reviewers stay anonymous) ----
+    ActivityAction("reviewer_pool.invite", S, "{actor} invited {email} to review for the call"),
+    ActivityAction("reviewer_pool.accept", S, "{actor} joined the call's reviewer pool"),
+    ActivityAction("reviewer_pool.decline", S, "{actor} declined to review for the call"),
+    ActivityAction("reviewer_pool.remove", S, "{actor} removed {email} from the reviewer pool"),
+    ActivityAction("reviewer_pool.terms_accept", S, "{actor} accepted the confidentiality terms"),
+    ActivityAction("reviewer_profile.update", S, "{actor} updated their reviewer profile"),
+    ActivityAction("conflict.declare", S, "{actor} declared a conflict of interest ({type})"),
+    ActivityAction("conflict.detect", S, "Conflict detection found {found} conflict(s), {new} new"),
+    ActivityAction(
+        "conflict.confirm", S, "{actor} confirmed a detected conflict ({rule}): {reason}"
+    ),
+    ActivityAction(
+        "conflict.dismiss", S, "{actor} dismissed a detected conflict ({rule}): {reason}"
+    ),
+    ActivityAction("conflict.none", S, "{actor} confirmed having no conflict with the proposal"),
     # --- first-come-first-served decisions (staff only: why the officer overrode a centre) ---
     ActivityAction(
         "decision.override",

@@ -7,6 +7,13 @@ from .api.assessments import TechnicalAssessmentViewSet
 from .api.decisions import ProposalDecisionView
 from .api.dossier import ProposalDossierView
 from .api.eligibility import ProposalEligibilityView
+from .api.pool import (
+    CallPoolView,
+    ConflictDecisionView,
+    CutOffConflictsView,
+    ReviewerConflictsView,
+    ReviewerPoolsView,
+)
 from .api.workspace import OfficerWorkspaceView
 
 app_name = "reviews_api"
@@ -27,5 +34,10 @@ urlpatterns = [
         ProposalDecisionView.as_view(),
         name="proposal_decision",
     ),
+    path("reviewer/pools/", ReviewerPoolsView.as_view(), name="reviewer_pools"),
+    path("reviewer/conflicts/", ReviewerConflictsView.as_view(), name="reviewer_conflicts"),
+    path("calls/<int:id>/reviewer-pool/", CallPoolView.as_view(), name="call_pool"),
+    path("cutoffs/<int:id>/conflicts/", CutOffConflictsView.as_view(), name="cutoff_conflicts"),
+    path("conflicts/<int:id>/decision/", ConflictDecisionView.as_view(), name="conflict_decision"),
     *router.urls,
 ]

@@ -22,19 +22,29 @@ class ReviewsConfig(AppConfig):
         from .demo import eligibility_demo_seed
         from .demo_assessments import assessment_demo_chapter
         from .demo_decisions import decision_demo_chapter
+        from .demo_pool import pool_demo_chapter
 
         transition_guard_register(every_centre_assessed_guard, actions=DECISION_ACTIONS)
         # What the officer's lists say a proposal in evaluation waits on (a centre's assessment).
         waiting_provider_register(
             WaitingProvider("technical_assessment", assessment_waiting_refine)
         )
+        from allauth.account.signals import email_confirmed, user_logged_in
+
+        from reviews.signals import join_pools_on_email_confirmed, join_pools_on_login
+
+        email_confirmed.connect(
+            join_pools_on_email_confirmed, dispatch_uid="reviews.join_pools_on_email_confirmed"
+        )
+        user_logged_in.connect(join_pools_on_login, dispatch_uid="reviews.join_pools_on_login")
         proposal_transitioned.connect(
             open_assessments_on_eligibility,
             sender=Proposal,
             dispatch_uid="reviews.open_assessments_on_eligibility",
         )
         # The demo's evaluation chapters, in story order: eligibility, the assessments, the
-        # first-come-first-served decisions.
+        # first-come-first-served decisions, the Large Scale call's reviewer pool and conflicts.
         demo_chapter_register(eligibility_demo_seed)
         demo_chapter_register(assessment_demo_chapter)
         demo_chapter_register(decision_demo_chapter)
+        demo_chapter_register(pool_demo_chapter)

@@ -40,3 +40,26 @@ def holds_reviewer_role(user) -> bool:
 
 # The reviewer's page (assignments, conflicts and deadlines once peer review exists).
 rules.add_perm("reviews.view_reviewer_home", holds_reviewer_role)
+
+
+# --- the reviewer pool and conflicts of interest ------------------------------------------------
+
+# Officers invite to and remove from a call's pool, and decide on detected conflicts.
+rules.add_perm("reviews.manage_reviewer_pool", officer_checks_eligibility)
+rules.add_perm("reviews.decide_conflict", officer_checks_eligibility)
+# A reviewer keeps their own profile and declares their own conflicts.
+rules.add_perm("reviews.edit_reviewer_profile", holds_reviewer_role)
+rules.add_perm("reviews.declare_conflict", holds_reviewer_role)
+
+
+@rules.predicate
+def may_check_proposal_for_conflicts(user, proposal) -> bool:
+    from reviews.selectors.conflicts import proposal_open_to_conflict_check
+
+    return proposal_open_to_conflict_check(reviewer=user, proposal=proposal)
+
+
+# Seeing a proposal's title and organisation, to confirm no conflict or declare one.
+rules.add_perm(
+    "reviews.check_proposal_for_conflicts", holds_reviewer_role & may_check_proposal_for_conflicts
+)

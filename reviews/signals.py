@@ -23,3 +23,23 @@ def open_assessments_on_eligibility(sender, proposal, transition, **kwargs) -> N
         logger.exception(
             "Technical assessments of proposal %s not opened; the sweep retries", proposal.pk
         )
+
+
+def _join_reviewer_pools(request, user) -> None:
+    from django.contrib import messages
+
+    from reviews.services.pool import pool_invitations_join
+
+    for membership in pool_invitations_join(user=user):
+        if request is not None:
+            messages.success(request, f"You joined the reviewer pool of {membership.call}.")
+
+
+def join_pools_on_email_confirmed(sender, request, email_address, **kwargs) -> None:
+    """An invited reviewer who signs up joins the call's pool once they prove the address."""
+    _join_reviewer_pools(request, email_address.user)
+
+
+def join_pools_on_login(sender, request, user, **kwargs) -> None:
+    """An invited reviewer who already has an account joins when they next log in."""
+    _join_reviewer_pools(request, user)

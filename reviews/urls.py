@@ -9,6 +9,7 @@ from reviews.views.workspace import officer_workspace_page
 from .views.decisions import urlpatterns as decision_urls
 from .views.eligibility import urlpatterns as eligibility_urls
 from .views.officer_proposal import urlpatterns as officer_proposal_urls
+from .views.pool import urlpatterns as pool_urls
 from .views.reviewer import urlpatterns as reviewer_urls
 
 app_name = "reviews"
@@ -17,6 +18,7 @@ urlpatterns = [
     *eligibility_urls,
     *officer_proposal_urls,
     *reviewer_urls,
+    *pool_urls,
     path("assessments/", assessments.assessment_list, name="assessment_list"),
     path("assessments/<int:pk>/", assessments.assessment_detail, name="assessment_detail"),
     *decision_urls,

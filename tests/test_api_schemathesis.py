@@ -38,6 +38,7 @@ from tests.factories import (
     MembershipFactory,
     ProgrammeOfficerFactory,
     ProposalFactory,
+    ReviewerFactory,
     SubmittableProposalFactory,
 )
 
@@ -110,6 +111,7 @@ def _open_assessment(proposal) -> TechnicalAssessment:
         "applicant with a token",
         "programme officer with a session",
         "technical assessor with a token",
+        "reviewer with a token",
     ]
 )
 def api_world(request, settings, monkeypatch) -> APIWorld:
@@ -124,6 +126,16 @@ def api_world(request, settings, monkeypatch) -> APIWorld:
     elif request.param.startswith("technical assessor"):
         assessor = CentreMembershipFactory(centre=assessment.centre).user
         token, _ = Token.objects.get_or_create(user=assessor)
+        headers, cookies = {"Authorization": f"Token {token.key}"}, {}
+    elif request.param.startswith("reviewer"):
+        # In the pool of the proposals' call, terms accepted: the reviewer's own endpoints.
+        from reviews.models import PoolMembership
+
+        reviewer = ReviewerFactory()
+        PoolMembership.objects.create(
+            call_id=edited.call_id, user=reviewer, terms_accepted_at=timezone.now()
+        )
+        token, _ = Token.objects.get_or_create(user=reviewer)
         headers, cookies = {"Authorization": f"Token {token.key}"}, {}
     else:
         officer = ProgrammeOfficerFactory()

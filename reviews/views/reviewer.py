@@ -1,4 +1,5 @@
-"""The reviewer's page: honest about what is not there yet (peer review comes in part 2)."""
+"""The reviewer's page: their pools and invitations, the terms to accept, the proposals to check
+for conflicts and the conflicts they declared; honest that assignments and scoring come later."""
 
 from __future__ import annotations
 
@@ -8,7 +9,12 @@ from django.urls import path
 from django.views.decorators.http import require_GET
 
 from portal.auth import login_required
+from reviews.selectors.conflicts import declared_conflicts_of, proposals_to_check
+from reviews.selectors.pool import pending_pool_invitations, reviewer_pools
 from reviews.selectors.reviewer import peer_reviewed_calls
+
+# The page lists this many proposals to check; the rest wait (the count says how many).
+CHECK_LIST_LIMIT = 50
 
 
 @login_required
@@ -16,7 +22,22 @@ from reviews.selectors.reviewer import peer_reviewed_calls
 def reviewer_home(request):
     if not request.user.has_perm("reviews.view_reviewer_home"):
         raise Http404
-    return render(request, "reviews/reviewer/home.html", {"calls": list(peer_reviewed_calls())})
+    user = request.user
+    pools = list(reviewer_pools(user=user))
+    to_check = proposals_to_check(reviewer=user)
+    return render(
+        request,
+        "reviews/reviewer/home.html",
+        {
+            "calls": list(peer_reviewed_calls()),
+            "pools": pools,
+            "terms_to_accept": [p for p in pools if p.terms_accepted_at is None],
+            "invitations": list(pending_pool_invitations(user=user)),
+            "to_check": list(to_check[:CHECK_LIST_LIMIT]),
+            "to_check_count": to_check.count(),
+            "declared": list(declared_conflicts_of(reviewer=user)),
+        },
+    )
 
 
 urlpatterns = [path("reviews/", reviewer_home, name="reviewer_home")]

@@ -203,6 +203,25 @@ def _world():
         arguments[f"reviews:{name}"] = {"pk": eligibility_item.pk}
     arguments["reviews:decision_proposal"] = {"pk": proposal.pk}
     arguments["reviews:decision_cutoff"] = {"pk": cutoff.pk}
+    # The reviewer pool and conflicts of interest.
+    from reviews.models import DetectedConflict, PoolInvitation, PoolMembership
+
+    # The reviewer reviews for the call under its terms: their pages show whole.
+    PoolMembership.objects.create(
+        call=call, user=people["reviewer"], terms_accepted_at=timezone.now()
+    )
+    pool_invitation = PoolInvitation.objects.create(call=call, email="invitee@example.org")
+    detected = DetectedConflict.objects.create(
+        cutoff=cutoff, reviewer=ReviewerFactory(), proposal=submitted, rule="member", fact="x"
+    )
+    arguments["reviews:pool_invitation_open"] = {"token": pool_invitation.token}
+    arguments["reviews:pool_invitation_answer"] = {"pk": pool_invitation.pk}
+    arguments["reviews:reviewer_pool_remove"] = {"pk": pool_invitation.pk}
+    arguments["reviews:pool_terms"] = {"pk": call.pk}
+    arguments["reviews:reviewer_pool"] = {"pk": call.pk}
+    arguments["reviews:conflict_check"] = {"pk": submitted.pk}
+    arguments["reviews:cutoff_conflicts"] = {"pk": cutoff.pk}
+    arguments["reviews:conflict_decide"] = {"pk": detected.pk}
     return people, arguments
 
 

@@ -45,5 +45,5 @@ def test_the_demo_officer_and_reviewer_land_on_real_content(client):
     give_totp(reviewer)
     client.force_login(reviewer)
     page = client.get(reverse("reviews:reviewer_home")).content.decode()
-    assert "Nothing is assigned to you." in page
+    assert "Nothing is assigned to you yet." in page
     assert "Large Scale" in page and "Next cut-off" in page

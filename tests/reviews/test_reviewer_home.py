@@ -1,4 +1,5 @@
-"""The reviewer's page says plainly what will appear and when, from real data only; each role's
+"""The reviewer's page says plainly what exists (pools, terms, conflicts) and what comes later
+(assignments, scoring), from real data only; each role's
 navigation holds what that role can use (staff see no applicant items they cannot use)."""
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ def _menu(client) -> list[str]:
     return re.findall(r'class="nav-link" href="[^"]*">([^<]+)</a>', nav)
 
 
-def test_the_reviewer_page_names_what_will_come_and_the_peer_reviewed_calls(client):
+def test_the_reviewer_page_names_what_exists_what_will_come_and_the_peer_reviewed_calls(client):
     assert reverse("reviews:reviewer_home") == URL
     large = CallFactory(mode=AccessMode.LARGE_SCALE, title="Large Scale 2027")
     CutOffFactory(call=large)
@@ -44,10 +45,10 @@ def test_the_reviewer_page_names_what_will_come_and_the_peer_reviewed_calls(clie
     response = client.get(URL)
     assert response.status_code == 200
     page = response.content.decode()
-    assert "Nothing is assigned to you." in page
-    for promise in ("After a cut-off closes", "Conflicts to declare", "Deadlines"):
+    assert "Nothing is assigned to you yet." in page
+    for promise in ("Proposals to score", "Deadlines", "Proposals to check for conflicts"):
         assert promise in page
-    assert "does not keep reviewer pools per call yet" in page
+    assert "You are in no call's reviewer pool" in page
     assert "Large Scale 2027" in page and "Next cut-off" in page
     assert "Fast Lane 2027" not in page and "Unpublished LS" not in page
 

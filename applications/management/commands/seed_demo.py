@@ -97,7 +97,7 @@ REVIEWER = DemoPerson(
     "reviewer@demo.example",
     "Marta",
     "Rossi",
-    "Reviews: what will be assigned and when, and the peer-reviewed calls",
+    "Reviews: the Large Scale pool and its terms, proposals to check for conflicts",
 )
 ASSESSOR = DemoPerson(
     "technical assessor (BSC)",
