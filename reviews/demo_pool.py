@@ -8,12 +8,17 @@ Idempotent: once the demo reviewer was invited to the call, the chapter does not
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 
+from applications.demo_clock import demo_moment, office_hours_after
 from applications.hooks import submitted_q
 from applications.models import Call, CutOff, Proposal
 from applications.modes import AccessMode
+from applications.working_days import working_calendar
 from reviews.models import ConflictType, PoolInvitation
 from reviews.services.conflicts import conflict_declare, conflicts_detect, domain_is_organisational
 from reviews.services.pool import (
@@ -95,5 +100,9 @@ def pool_demo_seed(*, officer) -> None:
 
 
 def pool_demo_chapter(*, officer) -> None:
-    """The demo's reviewer pool chapter (applications.hooks.demo_chapters), after decisions."""
-    pool_demo_seed(officer=officer)
+    """The demo's reviewer pool chapter (applications.hooks.demo_chapters), after decisions. The
+    officer built the pool two weeks ago, in office hours (the demo tells a past story)."""
+    calendar = working_calendar()
+    at = office_hours_after(timezone.now() - timedelta(days=14), hours=2, calendar=calendar)
+    with demo_moment(at):
+        pool_demo_seed(officer=officer)
