@@ -300,6 +300,9 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = PORTAL_SITE_NAME
+# A code typed as its 30-second step ends still counts during the next step (RFC 6238, section
+# 5.2: at most one step of delay); an older one is refused.
+MFA_TOTP_TOLERANCE = 1
 # Staff (programme officers, reviewers, centre staff, admins) must enable TOTP before they reach
 # staff pages. On by default and in production; the demo turns it off so a newcomer can look around.
 PORTAL_STAFF_MFA_REQUIRED = env.bool("PORTAL_STAFF_MFA_REQUIRED", default=True)

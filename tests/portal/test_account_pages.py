@@ -170,3 +170,15 @@ def test_two_factor_pages_of_a_staff_member(client):
     assert "Use your password" in reauthenticate and "sign-in code" not in reauthenticate
     assert reverse("account_request_reauthentication_code") not in reauthenticate
     assert client.get(reverse("account_request_reauthentication_code")).status_code == 403
+
+
+def test_a_code_from_the_step_just_ended_counts_and_an_older_one_does_not():
+    # Typed as its 30-second step ends, a code still works in the next step; two steps on, not.
+    from allauth.mfa.totp.internal.auth import validate_totp_code
+
+    step = int(time.time()) // 30
+    for offset, accepted in ((0, True), (-1, True), (1, True), (-2, False), (2, False)):
+        code = format_hotp_value(hotp_value(TOTP_SECRET, step + offset))
+        if int(time.time()) // 30 != step:  # the step moved on under the test: ask again
+            return test_a_code_from_the_step_just_ended_counts_and_an_older_one_does_not()
+        assert validate_totp_code(TOTP_SECRET, code) is accepted, offset
