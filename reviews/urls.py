@@ -6,6 +6,7 @@ from django.urls import path
 from reviews.views import assessments
 from reviews.views.workspace import officer_workspace_page
 
+from .views.bids import urlpatterns as bid_urls
 from .views.decisions import urlpatterns as decision_urls
 from .views.eligibility import urlpatterns as eligibility_urls
 from .views.officer_proposal import urlpatterns as officer_proposal_urls
@@ -18,6 +19,7 @@ urlpatterns = [
     *eligibility_urls,
     *officer_proposal_urls,
     *reviewer_urls,
+    *bid_urls,
     *pool_urls,
     path("assessments/", assessments.assessment_list, name="assessment_list"),
     path("assessments/<int:pk>/", assessments.assessment_detail, name="assessment_detail"),

@@ -1,4 +1,5 @@
 from .assessments import AssessmentSettings, TechnicalAssessment
+from .bids import Bid, BidLevel
 from .conflicts import (
     ConflictType,
     DeclaredConflict,
@@ -11,6 +12,8 @@ from .pool import PastEmployer, PoolInvitation, PoolMembership, ReviewerProfile
 
 __all__ = [
     "AssessmentSettings",
+    "Bid",
+    "BidLevel",
     "ConflictType",
     "DeclaredConflict",
     "DetectedConflict",

@@ -221,6 +221,7 @@ def _world():
     arguments["reviews:reviewer_pool"] = {"pk": call.pk}
     arguments["reviews:conflict_check"] = {"pk": submitted.pk}
     arguments["reviews:cutoff_conflicts"] = {"pk": cutoff.pk}
+    arguments["reviews:cutoff_bids"] = {"pk": cutoff.pk}
     arguments["reviews:conflict_decide"] = {"pk": detected.pk}
     return people, arguments
 

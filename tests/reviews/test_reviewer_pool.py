@@ -346,7 +346,7 @@ def test_the_reviewer_page_costs_the_same_for_1_and_50(client, n, django_assert_
 
 
 # Measured; the same for 1 and 50 pools, invitations, proposals to check and declarations.
-QUERIES_REVIEWER_HOME = 14
+QUERIES_REVIEWER_HOME = 15
 
 
 def test_joining_twice_with_two_addresses_is_one_membership_removed_at_once(call, officer):
