@@ -69,3 +69,8 @@ rules.add_perm(
 # A reviewer bids on exactly the proposals they may check for conflicts: pool, terms, submitted,
 # no known conflict.
 rules.add_perm("reviews.bid", holds_reviewer_role & may_check_proposal_for_conflicts)
+
+# --- reviewer assignment --------------------------------------------------------------------------
+
+# Running the automatic assignment, applying it, assigning and removing by hand: officers only.
+rules.add_perm("reviews.assign_reviewers", officer_checks_eligibility)

@@ -1,4 +1,5 @@
 from .assessments import AssessmentSettings, TechnicalAssessment
+from .assignment import AssignmentRun, PeerReviewSettings, ReviewAssignment
 from .bids import Bid, BidLevel
 from .conflicts import (
     ConflictType,
@@ -12,6 +13,7 @@ from .pool import PastEmployer, PoolInvitation, PoolMembership, ReviewerProfile
 
 __all__ = [
     "AssessmentSettings",
+    "AssignmentRun",
     "Bid",
     "BidLevel",
     "ConflictType",
@@ -22,8 +24,10 @@ __all__ = [
     "EligibilityCriterion",
     "NoConflictConfirmation",
     "PastEmployer",
+    "PeerReviewSettings",
     "PoolInvitation",
     "PoolMembership",
+    "ReviewAssignment",
     "ReviewerProfile",
     "TechnicalAssessment",
 ]
