@@ -6,6 +6,7 @@ from django.urls import path
 from reviews.views import assessments
 from reviews.views.workspace import officer_workspace_page
 
+from .views.assignment import urlpatterns as assignment_urls
 from .views.bids import urlpatterns as bid_urls
 from .views.decisions import urlpatterns as decision_urls
 from .views.eligibility import urlpatterns as eligibility_urls
@@ -21,6 +22,7 @@ urlpatterns = [
     *reviewer_urls,
     *bid_urls,
     *pool_urls,
+    *assignment_urls,
     path("assessments/", assessments.assessment_list, name="assessment_list"),
     path("assessments/<int:pk>/", assessments.assessment_detail, name="assessment_detail"),
     *decision_urls,

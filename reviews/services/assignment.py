@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from applications.models import CutOff, Proposal, ProposalStatus
+from applications.models import CutOff, Proposal
 from portal.models import User
 from portal.services.activity import activity_record
 from reviews.assignment.problem import Bid as SolverBid
@@ -20,10 +20,9 @@ from reviews.assignment.solver import Result, Status, solve
 from reviews.models import AssignmentRun, Bid, PeerReviewSettings, PoolMembership, ReviewAssignment
 from reviews.models.assignment import DEFAULT_REVIEWERS_PER_PROPOSAL
 from reviews.models.pool import DEFAULT_MAX_LOAD
+from reviews.selectors.assignment_inputs import ASSIGNABLE_STATUSES, pool_reviewers
 from reviews.selectors.conflicts import conflicted_pairs, reviewer_conflicts_with
 
-# The proposals that take reviewers: found eligible, or already in review.
-ASSIGNABLE_STATUSES = (ProposalStatus.ELIGIBLE, ProposalStatus.IN_REVIEW)
 A = ReviewAssignment.Status
 
 STALE_MESSAGE = (
@@ -40,15 +39,6 @@ def _require_officer(by: User) -> None:
 def reviewers_per_proposal(call) -> int:
     row = PeerReviewSettings.objects.filter(call=call).first()
     return row.reviewers_per_proposal if row else DEFAULT_REVIEWERS_PER_PROPOSAL
-
-
-def pool_reviewers(cutoff: CutOff) -> list[PoolMembership]:
-    """The call's reviewers who accepted its terms (only they may be assigned)."""
-    return list(
-        PoolMembership.objects.filter(call_id=cutoff.call_id, terms_accepted_at__isnull=False)
-        .select_related("user", "user__reviewer_profile")
-        .order_by("user_id")
-    )
 
 
 def _max_load(membership: PoolMembership) -> int:
