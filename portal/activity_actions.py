@@ -129,6 +129,8 @@ ACTIONS: dict[str, ActivityAction] = _table(
     ),
     ActivityAction("assignment.add", S, "{actor} assigned {reviewer} to review the proposal"),
     ActivityAction("assignment.remove", S, "{actor} removed {reviewer} from the proposal"),
+    ActivityAction("assignment.accept", S, "{actor} accepted to review the proposal"),
+    ActivityAction("assignment.decline", S, "{actor} declined to review the proposal: {reason}"),
     # --- first-come-first-served decisions (staff only: why the officer overrode a centre) ---
     ActivityAction(
         "decision.override",

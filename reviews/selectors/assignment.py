@@ -5,6 +5,7 @@ previous run), in a fixed number of queries whatever the cut-off's size."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 from applications.models import CutOff, Proposal
@@ -131,6 +132,15 @@ def cutoff_assignment_page(*, cutoff: CutOff) -> AssignmentPage:
             reviewers[row.reviewer_id].load += 1
         if row.proposal_id in by_id:
             by_id[row.proposal_id].assignments.append(row)
+    declined = [
+        a for p in proposals for a in p.assignments if a.status == ReviewAssignment.Status.DECLINED
+    ]
+    for assignment, found in replacement_suggestions(cutoff=cutoff, declined=declined).items():
+        row = next(a for a in declined if a.pk == assignment)
+        row.replacement = found
+        row.replacement_name = (
+            names.get(found.reviewer.reviewer_id, "") if found.reviewer is not None else ""
+        )
     runs = list(AssignmentRun.objects.filter(cutoff=cutoff).order_by("-created_at", "-pk")[:2])
     preview = None
     if runs:
@@ -140,3 +150,44 @@ def cutoff_assignment_page(*, cutoff: CutOff) -> AssignmentPage:
         reviewers=sorted(reviewers.values(), key=lambda r: r.user.display_name.casefold()),
         preview=preview,
     )
+
+
+def replacement_suggestions(*, cutoff: CutOff, declined: list[ReviewAssignment]) -> dict:
+    """For each declined assignment (by id), the solver's `Replacement`: the reviewer the same
+    optimisation would put in its place, or why there is none. One problem for the cut-off."""
+    from dataclasses import replace
+
+    from reviews.assignment.solver import replacement_for, solve
+    from reviews.services.assignment import assignment_problem_build
+
+    if not declined:
+        return {}
+    problem = assignment_problem_build(cutoff=cutoff, fill_gaps_only=True)
+    proposal_ids = {p.id for p in problem.proposals}
+    reviewer_ids = {r.id for r in problem.reviewers}
+    counts: dict[int, int] = defaultdict(int)
+    for _, proposal in problem.existing:
+        counts[proposal] += 1
+    suggestions = {}
+    for assignment in declined:
+        pair = (assignment.reviewer_id, assignment.proposal_id)
+        if assignment.proposal_id not in proposal_ids or assignment.reviewer_id not in reviewer_ids:
+            continue
+        # The cut-off as it was before the decline, wanting exactly what it has: the one
+        # re-opened proposal is then the only place the replacement can go.
+        before = replace(
+            problem,
+            proposals=tuple(
+                replace(p, reviewers_wanted=counts[p.id] + (p.id == assignment.proposal_id))
+                for p in problem.proposals
+            ),
+            declined=problem.declined - {pair},
+            existing=problem.existing | {pair},
+            pinned=problem.existing | {pair},
+        )
+        try:
+            found = replacement_for(before, solve(before), assignment.proposal_id, pair[0])
+        except ValueError:
+            continue  # the pair is conflicted now: the conflicts page says so
+        suggestions[assignment.pk] = found
+    return suggestions

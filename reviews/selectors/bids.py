@@ -74,3 +74,22 @@ def bids_of(*, reviewer) -> QuerySet[Bid]:
         .select_related("proposal")
         .order_by("proposal__cutoff_id", "proposal__reference", "proposal_id")
     )
+
+
+def assignments_of(*, reviewer):
+    """The reviewer's assignments they may still see (no conflict found since), declined aside."""
+    from reviews.models import ReviewAssignment
+
+    # Subqueries, so the reviewer's page pays one query for this list.
+    call_ids = PoolMembership.objects.filter(user=reviewer, terms_accepted_at__isnull=False).values(
+        "call_id"
+    )
+    open_proposals = without_conflicts_of(
+        Proposal.objects.filter(submitted_q()), reviewer=reviewer
+    ).filter(call_id__in=call_ids)
+    return (
+        ReviewAssignment.objects.filter(reviewer=reviewer, proposal__in=open_proposals)
+        .exclude(status=ReviewAssignment.Status.DECLINED)
+        .select_related("proposal", "proposal__organisation")
+        .order_by("proposal__cutoff_id", "proposal__reference", "proposal_id")
+    )

@@ -273,3 +273,39 @@ def assignment_remove(*, assignment: ReviewAssignment, by: User) -> None:
         activity_record(
             actor=by, verb="assignment.remove", target=proposal, data={"reviewer": name}
         )
+
+
+def assignment_answer(
+    *, assignment: ReviewAssignment, reviewer: User, accept: bool, reason: str = ""
+) -> ReviewAssignment:
+    """The assigned reviewer accepts or declines (a reason is required to decline). Only an
+    assignment still waiting for an answer can be answered."""
+    if assignment.reviewer_id != reviewer.pk or not reviewer.has_perm("reviews.view_reviewer_home"):
+        raise PermissionDenied
+    reason = (reason or "").strip()
+    with transaction.atomic():
+        assignment = ReviewAssignment.objects.select_for_update().get(pk=assignment.pk)
+        if assignment.status != A.ASSIGNED:
+            raise ValidationError(
+                f"You already {assignment.get_status_display().lower()} this assignment.",
+                code="answered",
+            )
+        if not accept:
+            if not reason:
+                raise ValidationError(
+                    {"reason": "Say why you decline, so the programme office can reassign."},
+                    code="reason_required",
+                )
+            field = ReviewAssignment._meta.get_field("decline_reason")
+            field.run_validators(reason)
+        assignment.status = A.ACCEPTED if accept else A.DECLINED
+        assignment.decline_reason = "" if accept else reason
+        assignment.answered_at = timezone.now()
+        assignment.save(update_fields=["status", "decline_reason", "answered_at"])
+        activity_record(
+            actor=reviewer,
+            verb="assignment.accept" if accept else "assignment.decline",
+            target=assignment.proposal,
+            data={} if accept else {"reason": reason},
+        )
+    return assignment

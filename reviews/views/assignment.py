@@ -5,7 +5,7 @@ Programme officers only; everyone else gets a 404, a superuser included."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
@@ -110,7 +110,40 @@ def assignment_remove(request, pk: int):
     return redirect("reviews:cutoff_assignment", pk=assignment.proposal.cutoff_id)
 
 
+@login_required
+@require_POST
+def assignment_answer(request, pk: int):
+    """The assigned reviewer accepts, or declines with a reason (from their reviews page)."""
+    if not request.user.has_perm("reviews.view_reviewer_home"):
+        raise Http404
+    assignment = get_object_or_404(ReviewAssignment, pk=pk, reviewer=request.user)
+    action = request.POST.get("action")
+    if action not in ("accept", "decline"):
+        messages.error(request, "Choose to accept or decline the assignment.")
+        return redirect("reviews:reviewer_home")
+    try:
+        services.assignment_answer(
+            assignment=assignment,
+            reviewer=request.user,
+            accept=action == "accept",
+            reason=request.POST.get("reason", ""),
+        )
+    except PermissionDenied as exc:
+        raise Http404 from exc
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            "You accepted the assignment."
+            if action == "accept"
+            else "You declined the assignment; the programme office will reassign it.",
+        )
+    return redirect("reviews:reviewer_home")
+
+
 urlpatterns = [
+    path("reviews/assignments/<int:pk>/answer/", assignment_answer, name="assignment_answer"),
     path("cutoffs/<int:pk>/assignment/", cutoff_assignment, name="cutoff_assignment"),
     path("cutoffs/<int:pk>/assignment/add/", assignment_add, name="assignment_add"),
     path("assignments/<int:pk>/remove/", assignment_remove, name="assignment_remove"),

@@ -230,6 +230,7 @@ def _world():
         reviewer=people["reviewer"], proposal=submitted, source="manual"
     )
     arguments["reviews:assignment_remove"] = {"pk": review_assignment.pk}
+    arguments["reviews:assignment_answer"] = {"pk": review_assignment.pk}
     arguments["reviews:conflict_decide"] = {"pk": detected.pk}
     return people, arguments
 
