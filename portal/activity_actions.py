@@ -123,6 +123,14 @@ ACTIONS: dict[str, ActivityAction] = _table(
         "conflict.dismiss", S, "{actor} dismissed a detected conflict ({rule}): {reason}"
     ),
     ActivityAction("conflict.none", S, "{actor} confirmed having no conflict with the proposal"),
+    # --- reviewer assignment (staff only: reviewers stay anonymous) ---------------------------
+    ActivityAction(
+        "assignment.run_apply", S, "{actor} applied an automatic assignment: {created} new"
+    ),
+    ActivityAction("assignment.add", S, "{actor} assigned {reviewer} to review the proposal"),
+    ActivityAction("assignment.remove", S, "{actor} removed {reviewer} from the proposal"),
+    ActivityAction("assignment.accept", S, "{actor} accepted to review the proposal"),
+    ActivityAction("assignment.decline", S, "{actor} declined to review the proposal: {reason}"),
     # --- first-come-first-served decisions (staff only: why the officer overrode a centre) ---
     ActivityAction(
         "decision.override",

@@ -4,6 +4,12 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from .api.assessments import TechnicalAssessmentViewSet
+from .api.assignment import (
+    AssignmentRunApplyView,
+    CutOffAssignmentRunsView,
+    ReviewerAssignmentsView,
+)
+from .api.bids import ReviewerBidsView
 from .api.decisions import ProposalDecisionView
 from .api.dossier import ProposalDossierView
 from .api.eligibility import ProposalEligibilityView
@@ -35,6 +41,18 @@ urlpatterns = [
         name="proposal_decision",
     ),
     path("reviewer/pools/", ReviewerPoolsView.as_view(), name="reviewer_pools"),
+    path("reviewer/bids/", ReviewerBidsView.as_view(), name="reviewer_bids"),
+    path("reviewer/assignments/", ReviewerAssignmentsView.as_view(), name="reviewer_assignments"),
+    path(
+        "cutoffs/<int:id>/assignment-runs/",
+        CutOffAssignmentRunsView.as_view(),
+        name="cutoff_assignment_runs",
+    ),
+    path(
+        "assignment-runs/<int:id>/apply/",
+        AssignmentRunApplyView.as_view(),
+        name="assignment_run_apply",
+    ),
     path("reviewer/conflicts/", ReviewerConflictsView.as_view(), name="reviewer_conflicts"),
     path("calls/<int:id>/reviewer-pool/", CallPoolView.as_view(), name="call_pool"),
     path("cutoffs/<int:id>/conflicts/", CutOffConflictsView.as_view(), name="cutoff_conflicts"),

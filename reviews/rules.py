@@ -63,3 +63,14 @@ def may_check_proposal_for_conflicts(user, proposal) -> bool:
 rules.add_perm(
     "reviews.check_proposal_for_conflicts", holds_reviewer_role & may_check_proposal_for_conflicts
 )
+
+# --- bids -----------------------------------------------------------------------------------------
+
+# A reviewer bids on exactly the proposals they may check for conflicts: pool, terms, submitted,
+# no known conflict.
+rules.add_perm("reviews.bid", holds_reviewer_role & may_check_proposal_for_conflicts)
+
+# --- reviewer assignment --------------------------------------------------------------------------
+
+# Running the automatic assignment, applying it, assigning and removing by hand: officers only.
+rules.add_perm("reviews.assign_reviewers", officer_checks_eligibility)

@@ -6,6 +6,8 @@ from django.urls import path
 from reviews.views import assessments
 from reviews.views.workspace import officer_workspace_page
 
+from .views.assignment import urlpatterns as assignment_urls
+from .views.bids import urlpatterns as bid_urls
 from .views.decisions import urlpatterns as decision_urls
 from .views.eligibility import urlpatterns as eligibility_urls
 from .views.officer_proposal import urlpatterns as officer_proposal_urls
@@ -18,7 +20,9 @@ urlpatterns = [
     *eligibility_urls,
     *officer_proposal_urls,
     *reviewer_urls,
+    *bid_urls,
     *pool_urls,
+    *assignment_urls,
     path("assessments/", assessments.assessment_list, name="assessment_list"),
     path("assessments/<int:pk>/", assessments.assessment_detail, name="assessment_detail"),
     *decision_urls,

@@ -1,4 +1,6 @@
 from .assessments import AssessmentSettings, TechnicalAssessment
+from .assignment import AssignmentRun, PeerReviewSettings, ReviewAssignment
+from .bids import Bid, BidLevel
 from .conflicts import (
     ConflictType,
     DeclaredConflict,
@@ -11,6 +13,9 @@ from .pool import PastEmployer, PoolInvitation, PoolMembership, ReviewerProfile
 
 __all__ = [
     "AssessmentSettings",
+    "AssignmentRun",
+    "Bid",
+    "BidLevel",
     "ConflictType",
     "DeclaredConflict",
     "DetectedConflict",
@@ -19,8 +24,10 @@ __all__ = [
     "EligibilityCriterion",
     "NoConflictConfirmation",
     "PastEmployer",
+    "PeerReviewSettings",
     "PoolInvitation",
     "PoolMembership",
+    "ReviewAssignment",
     "ReviewerProfile",
     "TechnicalAssessment",
 ]

@@ -9,6 +9,7 @@ from django.urls import path
 from django.views.decorators.http import require_GET
 
 from portal.auth import login_required
+from reviews.selectors.bids import assignments_of, bid_cutoffs
 from reviews.selectors.conflicts import declared_conflicts_of, proposals_to_check
 from reviews.selectors.pool import pending_pool_invitations, reviewer_pools
 from reviews.selectors.reviewer import peer_reviewed_calls
@@ -36,6 +37,8 @@ def reviewer_home(request):
             "to_check": list(to_check[:CHECK_LIST_LIMIT]),
             "to_check_count": to_check.count(),
             "declared": list(declared_conflicts_of(reviewer=user)),
+            "bid_cutoffs": list(bid_cutoffs(reviewer=user)),
+            "assignments": list(assignments_of(reviewer=user)),
         },
     )
 

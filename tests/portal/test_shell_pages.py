@@ -221,6 +221,16 @@ def _world():
     arguments["reviews:reviewer_pool"] = {"pk": call.pk}
     arguments["reviews:conflict_check"] = {"pk": submitted.pk}
     arguments["reviews:cutoff_conflicts"] = {"pk": cutoff.pk}
+    arguments["reviews:cutoff_bids"] = {"pk": cutoff.pk}
+    arguments["reviews:cutoff_assignment"] = {"pk": cutoff.pk}
+    arguments["reviews:assignment_add"] = {"pk": cutoff.pk}
+    from reviews.models import ReviewAssignment
+
+    review_assignment = ReviewAssignment.objects.create(
+        reviewer=people["reviewer"], proposal=submitted, source="manual"
+    )
+    arguments["reviews:assignment_remove"] = {"pk": review_assignment.pk}
+    arguments["reviews:assignment_answer"] = {"pk": review_assignment.pk}
     arguments["reviews:conflict_decide"] = {"pk": detected.pk}
     return people, arguments
 

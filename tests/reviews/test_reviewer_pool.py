@@ -15,7 +15,7 @@ from django.urls import reverse
 from portal.models import Activity, Notification, User
 from portal.models.accounts import REVIEWER_GROUP
 from portal.roles import is_reviewer
-from reviews.models import PoolInvitation, PoolMembership, ReviewerProfile
+from reviews.models import PoolInvitation, PoolMembership, ReviewAssignment, ReviewerProfile
 from reviews.models.pool import orcid_checksum_ok
 from reviews.services.pool import (
     pool_invitation_accept,
@@ -334,7 +334,8 @@ def test_the_reviewer_page_costs_the_same_for_1_and_50(client, n, django_assert_
         other_call = large_scale_cutoff().call
         PoolMembership.objects.create(call=other_call, user=reviewer)
         pool_invite(call=large_scale_cutoff().call, by=officer, email="many@lab.eu")
-        submitted_proposal(cutoff)
+        assigned = submitted_proposal(cutoff)
+        ReviewAssignment.objects.create(reviewer=reviewer, proposal=assigned, source="manual")
         declared = submitted_proposal(cutoff)
         conflict_declare(reviewer=reviewer, organisation=declared.organisation, type="other")
     client.force_login(reviewer)
@@ -343,10 +344,11 @@ def test_the_reviewer_page_costs_the_same_for_1_and_50(client, n, django_assert_
     with django_assert_num_queries(QUERIES_REVIEWER_HOME):
         page = client.get(url).content.decode()
     assert page.count('href="/evaluation/reviews/proposals/') == n
+    assert page.count('id="assignment-') == n
 
 
 # Measured; the same for 1 and 50 pools, invitations, proposals to check and declarations.
-QUERIES_REVIEWER_HOME = 14
+QUERIES_REVIEWER_HOME = 16
 
 
 def test_joining_twice_with_two_addresses_is_one_membership_removed_at_once(call, officer):
