@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import path
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -65,7 +66,7 @@ def cutoff_assignment(request, pk: int):
                 else:
                     messages.success(
                         request,
-                        f"Applied: {outcome.created} assignment(s) made, "
+                        f"Applied: {outcome.created} assignment{pluralize(outcome.created)} made, "
                         f"{outcome.removed} removed.",
                     )
         else:

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import path, reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -247,7 +248,8 @@ def cutoff_conflicts(request, pk: int):
         result = conflict_services.conflicts_detect(cutoff=cutoff, by=request.user)
         messages.success(
             request,
-            f"Detection found {result.found} conflict(s), {result.new} of them new.",
+            f"Detection found {result.found} conflict{pluralize(result.found)}, "
+            f"{result.new} of them new.",
         )
         return redirect("reviews:cutoff_conflicts", pk=cutoff.pk)
     conflicts = list(conflict_selectors.detected_conflicts_for_officer(cutoff=cutoff))

@@ -58,6 +58,6 @@ def test_a_reviewer_bids_and_an_officer_applies_the_assignment_on_a_phone(
     expect(page.locator("#run-proposals")).to_contain_text("bid: eager")
     assert horizontal_overflow(page) == 0
     page.get_by_role("button", name="Apply this assignment").click()
-    expect(page.locator(".alert-success")).to_contain_text("3 assignment(s) made")
+    expect(page.locator(".alert-success")).to_contain_text("3 assignments made")
     assert horizontal_overflow(page) == 0
     assert ReviewAssignment.objects.filter(reviewer=reviewer, proposal=proposal).exists()
