@@ -20,6 +20,7 @@ from .proposals import (
     TeamMember,
     WaitingOn,
 )
+from .replies import ProposalReply
 
 __all__ = [
     "AI_ACT_QUESTIONS",
@@ -35,6 +36,7 @@ __all__ = [
     "EvaluationCriterion",
     "PdfStatus",
     "Proposal",
+    "ProposalReply",
     "ProposalStatus",
     "ReferenceCounter",
     "ResourceRequest",

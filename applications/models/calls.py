@@ -1,7 +1,7 @@
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 
@@ -65,6 +65,20 @@ class Call(models.Model):
     right_of_reply = models.BooleanField(
         default=False,
         help_text="Peer-reviewed calls: applicants may answer the reviews before the panel.",
+    )
+    reply_word_limit = models.PositiveSmallIntegerField(
+        default=500,
+        validators=[MinValueValidator(50), MaxValueValidator(3000)],
+        help_text="Most words an applicant's reply to the reviews may have.",
+    )
+    reply_working_days = models.PositiveSmallIntegerField(
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
+        help_text="Working days applicants have to reply, from when the right of reply opens.",
+    )
+    reply_shows_scores = models.BooleanField(
+        default=False,
+        help_text="Applicants see the reviewers' scores with their comments (never who they are).",
     )
     is_published = models.BooleanField(default=False)
     created_by = models.ForeignKey(

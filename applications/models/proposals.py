@@ -14,6 +14,8 @@ from portal.validators import (
 
 from .calls import Call, CallPartition, CutOff
 
+KEYWORD_LIST_LIMITS = JSONLimitsValidator(max_bytes=2_000, max_depth=1)
+
 
 class ProposalStatus(models.TextChoices):
     """Every state a proposal can be in (DESIGN.md). Transitions live in applications.workflow."""
@@ -129,6 +131,11 @@ class Proposal(models.Model):
         blank=True,
         max_length=LONG_TEXT_MAX_CHARS,
         validators=text_validators(LONG_TEXT_MAX_CHARS),
+    )
+
+    # Up to ten words or phrases; reviewers' expertise is matched against them.
+    keywords = models.JSONField(
+        default=list, blank=True, validators=[KEYWORD_LIST_LIMITS], help_text="Up to ten keywords."
     )
 
     # AI plan

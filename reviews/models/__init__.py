@@ -10,12 +10,22 @@ from .conflicts import (
 )
 from .eligibility import EligibilityCheck, EligibilityCriterion
 from .pool import PastEmployer, PoolInvitation, PoolMembership, ReviewerProfile
+from .ranking import FundingLineApplication, PanelNote, PanelRanking, RankingVersion
+from .scoring import Confidence, CriterionScore, Recommendation, Review
 
 __all__ = [
     "AssessmentSettings",
     "AssignmentRun",
     "Bid",
     "BidLevel",
+    "Confidence",
+    "CriterionScore",
+    "FundingLineApplication",
+    "PanelNote",
+    "PanelRanking",
+    "RankingVersion",
+    "Recommendation",
+    "Review",
     "ConflictType",
     "DeclaredConflict",
     "DetectedConflict",

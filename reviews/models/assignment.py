@@ -11,6 +11,7 @@ from django.db import models
 from portal.validators import JSONLimitsValidator, text_validators
 
 DEFAULT_REVIEWERS_PER_PROPOSAL = 3
+DEFAULT_REVIEW_DAYS = 21
 DECLINE_REASON_MAX_CHARS = 1_000
 # A run of 500 proposals and 150 reviewers with bids stays well under this; the limit keeps a
 # runaway input (or a hand-edited row) from growing without bound.
@@ -27,6 +28,17 @@ class PeerReviewSettings(models.Model):
         default=DEFAULT_REVIEWERS_PER_PROPOSAL,
         validators=[MinValueValidator(1), MaxValueValidator(10)],
     )
+    # Reviewers see the other reviews of a proposal only once their own is submitted (and then
+    # as "Reviewer 1, 2, 3"); off, they never see them.
+    others_reviews_after_submit = models.BooleanField(
+        default=True,
+        help_text="Reviewers see the other reviews of a proposal after submitting their own.",
+    )
+    review_days = models.PositiveSmallIntegerField(
+        default=DEFAULT_REVIEW_DAYS,
+        validators=[MinValueValidator(3), MaxValueValidator(120)],
+        help_text="Days a reviewer has from the assignment to submit the review.",
+    )
 
     class Meta:
         verbose_name = "peer review settings"
@@ -41,6 +53,15 @@ class ReviewAssignment(models.Model):
         ASSIGNED = "assigned", "Assigned"
         ACCEPTED = "accepted", "Accepted"
         DECLINED = "declined", "Declined"
+        SUBMITTED = "submitted", "Review submitted"
+
+    class Reminder(models.TextChoices):
+        """The last reminder sent, so each is sent once (7 and 2 days before, then overdue)."""
+
+        NONE = "", "None"
+        DAYS_7 = "7_days", "7 days before"
+        DAYS_2 = "2_days", "2 days before"
+        OVERDUE = "overdue", "Overdue"
 
     class Source(models.TextChoices):
         MANUAL = "manual", "By hand"
@@ -67,6 +88,11 @@ class ReviewAssignment(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     answered_at = models.DateTimeField(null=True, blank=True)
+    # The review is due by then (set when assigned, from the call's review_days).
+    deadline = models.DateTimeField(null=True, blank=True)
+    last_reminder = models.CharField(
+        max_length=10, choices=Reminder.choices, blank=True, default=Reminder.NONE
+    )
 
     class Meta:
         ordering = ["proposal", "reviewer"]
