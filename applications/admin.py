@@ -2,6 +2,7 @@
 is the fallback for repairs."""
 
 from django.contrib import admin
+from django.template.defaultfilters import pluralize
 
 from applications.models import (
     Attachment,
@@ -136,7 +137,7 @@ class ProposalAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         for proposal in queryset.exclude(reference=None):
             proposal_pdf_retry(proposal=proposal, by=request.user)
             count += 1
-        self.message_user(request, f"{count} proposal PDF(s) queued.")
+        self.message_user(request, f"{count} proposal PDF{pluralize(count)} queued.")
 
 
 @admin.register(ReferenceCounter)

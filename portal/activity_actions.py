@@ -115,7 +115,9 @@ ACTIONS: dict[str, ActivityAction] = _table(
     ActivityAction("reviewer_pool.terms_accept", S, "{actor} accepted the confidentiality terms"),
     ActivityAction("reviewer_profile.update", S, "{actor} updated their reviewer profile"),
     ActivityAction("conflict.declare", S, "{actor} declared a conflict of interest ({type})"),
-    ActivityAction("conflict.detect", S, "Conflict detection found {found} conflict(s), {new} new"),
+    ActivityAction(
+        "conflict.detect", S, "Conflict detection ran: {found} found, {new} of them new"
+    ),
     ActivityAction(
         "conflict.confirm", S, "{actor} confirmed a detected conflict ({rule}): {reason}"
     ),

@@ -4,6 +4,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.db import models
+from django.template.defaultfilters import pluralize
 
 from portal.models import Activity, Invitation, Membership, Notification, Organisation, User
 from portal.services.notifications import notification_requeue
@@ -123,10 +124,14 @@ class NotificationAdmin(admin.ModelAdmin):
             ):
                 count += 1
         skipped = queryset.count() - count
-        self.message_user(request, f"{count} notification(s) re-queued.", messages.SUCCESS)
+        self.message_user(
+            request, f"{count} notification{pluralize(count)} re-queued.", messages.SUCCESS
+        )
         if skipped:
             self.message_user(
                 request,
-                f"{skipped} notification(s) were not failed and were left as they are.",
+                f"{skipped} notification{pluralize(skipped)} {pluralize(skipped, 'was,were')} "
+                f"not failed and {pluralize(skipped, 'was,were')} left as "
+                f"{pluralize(skipped, 'it is,they are')}.",
                 messages.WARNING,
             )

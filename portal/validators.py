@@ -276,9 +276,13 @@ class JSONLimitsValidator:
         depth, has_nul = _nesting_and_nul(value, self.max_depth)
         if depth > self.max_depth:
             raise ValidationError(
-                "This value is nested more than %(max_depth)d level(s) deep; send a flatter value.",
+                "This value is nested more than %(max_depth)d %(levels)s deep; "
+                "send a flatter value.",
                 code="json_too_deep",
-                params={"max_depth": self.max_depth},
+                params={
+                    "max_depth": self.max_depth,
+                    "levels": "level" if self.max_depth == 1 else "levels",
+                },
             )
         if has_nul:
             raise ValidationError(NUL_MESSAGE, code="null_characters_not_allowed")

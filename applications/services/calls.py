@@ -17,6 +17,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError
+from django.template.defaultfilters import pluralize
 from django.utils.text import slugify
 
 from allocations.models import CapacityPool, Partition
@@ -117,7 +118,8 @@ def _check_call(call: Call) -> None:
         if outside:
             listed = "; ".join(format_deadline(at, call.display_timezone) for at in outside[:3])
             errors.setdefault("closes_at", []).append(
-                f"{len(outside)} cut-off(s) would fall outside the call's dates ({listed}). "
+                f"{len(outside)} cut-off{pluralize(len(outside))} would fall outside the call's "
+                f"dates ({listed}). "
                 "Move or delete them first."
             )
     try:

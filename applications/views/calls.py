@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -245,7 +246,7 @@ def officer_cutoff_schedule(request, pk: int):
             form_add_service_errors(form, exc)
         else:
             if created:
-                messages.success(request, f"{len(created)} cut-off(s) added.")
+                messages.success(request, f"{len(created)} cut-off{pluralize(len(created))} added.")
             else:
                 messages.info(request, "Every cut-off of this schedule already exists.")
             return redirect(_setup_url(call, "cutoffs"))
@@ -352,7 +353,9 @@ def officer_pools(request, pk: int):
         except ValidationError as exc:
             form_add_service_errors(form, exc)
         else:
-            messages.success(request, f"Capacity saved ({len(changed)} pool(s) changed).")
+            messages.success(
+                request, f"Capacity saved ({len(changed)} pool{pluralize(len(changed))} changed)."
+            )
             return redirect(_setup_url(call, "capacity"))
     return _render_setup(request, call, pools_form=form)
 

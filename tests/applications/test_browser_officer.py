@@ -117,7 +117,7 @@ def test_officer_sets_up_publishes_and_follows_a_fast_lane_call(
     schedule.get_by_role("button", name="Add these cut-offs").click()
     cutoffs = list(CutOff.objects.filter(call=call).order_by("at"))
     assert len(cutoffs) >= 6  # 100 days, two a month
-    page.get_by_text(f"{len(cutoffs)} cut-off(s) added.").wait_for()
+    page.get_by_text(f"{len(cutoffs)} cut-offs added.").wait_for()
     for cutoff in cutoffs:
         local = cutoff.at.astimezone(BRUSSELS)
         assert (local.day in (1, 15), local.hour, local.minute) == (True, 10, 0), local
@@ -160,7 +160,7 @@ def test_officer_sets_up_publishes_and_follows_a_fast_lane_call(
     assert pool_field.input_value() == "80000"
     pool_field.fill("100000")
     capacity.get_by_role("button", name="Save the capacity").click()
-    page.get_by_text("Capacity saved (1 pool(s) changed).").wait_for()
+    page.get_by_text("Capacity saved (1 pool changed).").wait_for()
 
     # --- Publish ----------------------------------------------------------------------------
     page.get_by_role("button", name="Publish", exact=True).click()

@@ -57,6 +57,6 @@ def test_proposals_are_read_only_in_the_admin_and_failed_pdfs_can_be_queued_agai
             {"action": "queue_pdf_again", "_selected_action": [proposal.pk]},
             follow=True,
         )
-    assert "1 proposal PDF(s) queued." in response.content.decode()
+    assert "1 proposal PDF queued." in response.content.decode()
     proposal.refresh_from_db()
     assert proposal.pdf_status == PdfStatus.READY

@@ -75,8 +75,8 @@ def test_requeue_action_queues_failed_notifications_only(
             follow=True,
         )
     body = response.content.decode()
-    assert "1 notification(s) re-queued" in body
-    assert "1 notification(s) were not failed" in body
+    assert "1 notification re-queued" in body
+    assert "1 notification was not failed and was left as it is" in body
     failed.refresh_from_db()
     assert failed.status != Notification.Status.FAILED
     assert Notification.objects.get(pk=sent.pk).status == Notification.Status.SENT

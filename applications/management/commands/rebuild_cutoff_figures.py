@@ -3,6 +3,7 @@ count, demand per offered partition) from the proposals and their requests. Need
 data was written around the services: bulk imports, hand repairs, a seed that sets states."""
 
 from django.core.management.base import BaseCommand, CommandError
+from django.template.defaultfilters import pluralize
 
 from applications.models import CutOff
 from applications.services.proposals import cutoff_counts_rebuild
@@ -21,4 +22,4 @@ class Command(BaseCommand):
             if target is None:
                 raise CommandError(f"No cut-off has the id {cutoff}.")
         done = cutoff_counts_rebuild(cutoff=target)
-        self.stdout.write(f"Figures rebuilt for {done} cut-off(s).")
+        self.stdout.write(f"Figures rebuilt for {done} cut-off{pluralize(done)}.")

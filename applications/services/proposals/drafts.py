@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from applications.models import AI_ACT_QUESTIONS, Call, CutOff, Proposal, ProposalStatus, TeamMember
@@ -166,7 +167,10 @@ def _clean_ai_act_answers(value) -> dict[str, str]:
         raise ValidationError("Answer the AI Act questions with yes or no.", code="invalid")
     unknown = sorted(set(value) - set(AI_ACT_QUESTIONS))
     if unknown:
-        raise ValidationError(f"Unknown AI Act question(s): {', '.join(unknown)}.", code="invalid")
+        raise ValidationError(
+            f"Unknown AI Act question{pluralize(len(unknown))}: {', '.join(unknown)}.",
+            code="invalid",
+        )
     answers = {}
     for key, answer in value.items():
         if answer in (None, ""):

@@ -13,6 +13,6 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         result = notifications_sweep()
         self.stdout.write(
-            f"{result.scheduled} notification(s) scheduled; of the deliveries whose worker was "
-            f"lost, {result.interrupted} will be tried again and {result.given_up} were given up."
+            f"Notifications scheduled: {result.scheduled}. Deliveries whose worker was lost: "
+            f"{result.interrupted} to be tried again, {result.given_up} given up."
         )
