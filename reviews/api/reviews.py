@@ -37,15 +37,14 @@ class ReviewListSerializer(serializers.Serializer):
     proposal = serializers.IntegerField(source="assignment.proposal_id")
     reference = serializers.CharField(source="assignment.proposal.reference", allow_null=True)
     title = serializers.CharField(source="assignment.proposal.title")
-    state = serializers.ChoiceField(
-        choices=list(selectors.STATE_LABELS),
-        help_text="not_started, draft, submitted (declined assignments are not listed).",
+    state = serializers.CharField(
+        help_text="not_started, draft or submitted (declined assignments are not listed)."
     )
     deadline = UTCDateTimeField(source="assignment.deadline", allow_null=True)
     overdue = serializers.BooleanField()
 
 
-class CriterionSerializer(serializers.Serializer):
+class ReviewCriterionSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     description = serializers.CharField()
@@ -80,10 +79,10 @@ class ReviewDetailSerializer(serializers.Serializer):
     assignment = serializers.IntegerField()
     proposal = serializers.IntegerField()
     title = serializers.CharField()
-    state = serializers.CharField()
+    state = serializers.CharField(help_text="not_started, draft or submitted.")
     deadline = UTCDateTimeField(allow_null=True)
     version = serializers.IntegerField(help_text="Send it back with a PATCH or a submission.")
-    criteria = CriterionSerializer(many=True)
+    criteria = ReviewCriterionSerializer(many=True)
     scores = ScoreSerializer(many=True)
     comment_to_panel = serializers.CharField()
     confidence = serializers.CharField()

@@ -15,6 +15,7 @@ from applications.models.proposals import AI_ACT_ANSWERS
 from applications.selectors.proposals import describe_instant, open_proposals_for_cutoff
 from portal.models import Organisation
 from portal.services.activity import activity_record
+from portal.validators import NUL, NUL_MESSAGE
 
 from ._common import _is_member, _lock_for_edit
 from .conflicts import ProposalConflict
@@ -177,6 +178,8 @@ def _clean_keywords(value) -> list[str]:
         keyword = " ".join(raw.split())
         if not keyword or keyword.casefold() in (k.casefold() for k in keywords):
             continue
+        if NUL in keyword:
+            raise ValidationError(NUL_MESSAGE, code="null_characters_not_allowed")
         if len(keyword) > KEYWORD_MAX_CHARS:
             raise ValidationError(
                 f"“{keyword[:20]}…” has {len(keyword)} characters; a keyword may have at most "
