@@ -133,6 +133,12 @@ ACTIONS: dict[str, ActivityAction] = _table(
     ActivityAction("assignment.remove", S, "{actor} removed {reviewer} from the proposal"),
     ActivityAction("assignment.accept", S, "{actor} accepted to review the proposal"),
     ActivityAction("assignment.decline", S, "{actor} declined to review the proposal: {reason}"),
+    # --- reviews and scores (staff only: reviewers stay anonymous) ----------------------------
+    ActivityAction("review.start", S, "{actor} started a review"),
+    ActivityAction(
+        "review.submit", S, "{actor} submitted a review (weighted total {weighted_total})"
+    ),
+    ActivityAction("review.remind", S, "The portal sent a review reminder ({reminder})"),
     # --- first-come-first-served decisions (staff only: why the officer overrode a centre) ---
     ActivityAction(
         "decision.override",

@@ -20,6 +20,7 @@ from .api.pool import (
     ReviewerConflictsView,
     ReviewerPoolsView,
 )
+from .api.reviews import ReviewerReviewSubmitView, ReviewerReviewsView, ReviewerReviewView
 from .api.workspace import OfficerWorkspaceView
 
 app_name = "reviews_api"
@@ -43,6 +44,13 @@ urlpatterns = [
     path("reviewer/pools/", ReviewerPoolsView.as_view(), name="reviewer_pools"),
     path("reviewer/bids/", ReviewerBidsView.as_view(), name="reviewer_bids"),
     path("reviewer/assignments/", ReviewerAssignmentsView.as_view(), name="reviewer_assignments"),
+    path("reviewer/reviews/", ReviewerReviewsView.as_view(), name="reviewer_reviews"),
+    path("reviewer/reviews/<int:id>/", ReviewerReviewView.as_view(), name="reviewer_review"),
+    path(
+        "reviewer/reviews/<int:id>/submit/",
+        ReviewerReviewSubmitView.as_view(),
+        name="reviewer_review_submit",
+    ),
     path(
         "cutoffs/<int:id>/assignment-runs/",
         CutOffAssignmentRunsView.as_view(),

@@ -74,3 +74,26 @@ rules.add_perm("reviews.bid", holds_reviewer_role & may_check_proposal_for_confl
 
 # Running the automatic assignment, applying it, assigning and removing by hand: officers only.
 rules.add_perm("reviews.assign_reviewers", officer_checks_eligibility)
+
+# --- reviews -------------------------------------------------------------------------------------
+
+
+@rules.predicate
+def reviews_the_assignment(user, assignment) -> bool:
+    """The assignment is the user's, not declined, and they may read the proposal (pool, terms,
+    no conflict, confirmed no conflict): the one question for the review page, its autosave,
+    the API and the reminders."""
+    from reviews.models import ReviewAssignment
+    from reviews.selectors.conflicts import may_read_proposal
+
+    if assignment is None or assignment.reviewer_id != getattr(user, "pk", None):
+        return False
+    if assignment.status == ReviewAssignment.Status.DECLINED:
+        return False
+    return may_read_proposal(user, assignment.proposal)
+
+
+# Reading and writing one's own review of an assigned proposal (and, once submitted, the others).
+rules.add_perm("reviews.write_review", holds_reviewer_role & reviews_the_assignment)
+# The review progress of a cut-off (who reviewed what, overdue, reminders): officers only.
+rules.add_perm("reviews.view_review_progress", officer_checks_eligibility)

@@ -13,6 +13,7 @@ from .views.eligibility import urlpatterns as eligibility_urls
 from .views.officer_proposal import urlpatterns as officer_proposal_urls
 from .views.pool import urlpatterns as pool_urls
 from .views.reviewer import urlpatterns as reviewer_urls
+from .views.scoring import urlpatterns as scoring_urls
 
 app_name = "reviews"
 urlpatterns = [
@@ -20,6 +21,7 @@ urlpatterns = [
     *eligibility_urls,
     *officer_proposal_urls,
     *reviewer_urls,
+    *scoring_urls,
     *bid_urls,
     *pool_urls,
     *assignment_urls,

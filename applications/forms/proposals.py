@@ -71,12 +71,34 @@ class ProposalSectionForm(BootstrapMixin, forms.Form):
         return {name: cleaned[name] for name in self.model_fields if name in cleaned}
 
 
+class KeywordsField(forms.CharField):
+    """Keywords typed as one comma-separated line; the service checks how many and how long."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 1_000)
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        return ", ".join(value) if isinstance(value, list | tuple) else value
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        return [part.strip() for part in text.split(",") if part.strip()]
+
+
 class SummaryForm(ProposalSectionForm):
-    model_fields = ("title", "acronym", "abstract")
+    model_fields = ("title", "acronym", "abstract", "keywords")
     widgets = {"abstract": forms.Textarea(attrs={"rows": 10})}
 
     def __init__(self, *args, proposal: Proposal, **kwargs):
         super().__init__(*args, proposal=proposal, **kwargs)
+        self.fields["keywords"] = KeywordsField(
+            required=False,
+            label="Keywords",
+            help_text="Up to 10 words or phrases, separated by commas (each at most 60 "
+            "characters); reviewers are matched to your proposal by them.",
+        )
+        self._style_widgets()
         # The live counter reads the call's limit; the limit itself is checked by the service.
         self.fields["abstract"].widget.attrs["data-max-chars"] = proposal.call.abstract_max_chars
         self.fields[

@@ -221,6 +221,10 @@ PORTAL_PERIODIC_TASKS = {
         "task": "reviews.tasks.sweep_technical_assessments",
         "every": 300,
     },
+    "evaluation: review reminders (7 and 2 days before, then overdue)": {
+        "task": "reviews.tasks.send_review_reminders",
+        "every": 900,
+    },
 }
 # Proposals: attachment size limit, and retries of the submitted proposal's PDF (backoff doubles;
 # the sweep above starts each retry when due; after the last attempt a site administrator

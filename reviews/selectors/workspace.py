@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 
 from applications.models import Call, CutOff, CutOffWaitingCount, ProposalStatus, WaitingOn
 from applications.selectors.time_to_access import cutoffs_clocks
@@ -53,6 +53,7 @@ class CutOffWork:
     decision: int = 0  # every assessment in, no decision yet
     decided: int = 0
     waitlisted: int = 0
+    reviews_overdue: int = 0  # peer reviews past their deadline, not submitted
     centres: list[CentreWork] = field(default_factory=list)
 
     @property
@@ -114,6 +115,20 @@ def _counts(cutoff_ids: list[int]) -> tuple[dict, dict]:
     }
 
 
+def _overdue_reviews(cutoff_ids: list[int], now: datetime) -> dict[int, int]:
+    """Per cut-off, the reviews past their deadline and not submitted (one query)."""
+    from reviews.selectors.reviews import overdue_reviews
+
+    rows = (
+        overdue_reviews(now=now)
+        .filter(proposal__cutoff_id__in=cutoff_ids)
+        .values("proposal__cutoff_id")
+        .annotate(n=Count("pk"))
+        .values_list("proposal__cutoff_id", "n")
+    )
+    return dict(rows)
+
+
 def officer_workspace(*, now: datetime, calendar: WorkingCalendar) -> list[CallWork]:
     """The workspace's calls, each with its cut-offs and their counters; calls with something
     waiting first, then by their latest cut-off."""
@@ -121,6 +136,7 @@ def officer_workspace(*, now: datetime, calendar: WorkingCalendar) -> list[CallW
     ids = [c.pk for c in cutoffs]
     counts, centres = _counts(ids) if ids else ({}, {})
     clocks = cutoffs_clocks(cutoffs=cutoffs, now=now, calendar=calendar)
+    late_reviews = _overdue_reviews(ids, now) if ids else {}
     calls: dict[int, CallWork] = {}
     for cutoff in cutoffs:
         n = counts.get(cutoff.pk, {})
@@ -136,6 +152,7 @@ def officer_workspace(*, now: datetime, calendar: WorkingCalendar) -> list[CallW
             decided=n.get(WaitingOn.DECIDED, 0),
             waitlisted=n.get("waitlisted", 0),
             centres=centres.get(cutoff.pk, []),
+            reviews_overdue=late_reviews.get(cutoff.pk, 0),
         )
         calls.setdefault(cutoff.call_id, CallWork(call=cutoff.call, cutoffs=[])).cutoffs.append(
             work

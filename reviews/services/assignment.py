@@ -22,6 +22,7 @@ from reviews.models.assignment import DEFAULT_REVIEWERS_PER_PROPOSAL
 from reviews.models.pool import DEFAULT_MAX_LOAD
 from reviews.selectors.assignment_inputs import ASSIGNABLE_STATUSES, pool_reviewers
 from reviews.selectors.conflicts import conflicted_pairs, reviewer_conflicts_with
+from reviews.services.reviews import review_deadline, reviews_start
 
 A = ReviewAssignment.Status
 
@@ -73,11 +74,12 @@ def assignment_problem_build(*, cutoff: CutOff, fill_gaps_only: bool) -> Problem
     declined assignments. An accepted assignment is pinned: a re-run never takes it away."""
     memberships = pool_reviewers(cutoff)
     reviewer_ids = {m.user_id for m in memberships}
-    proposal_ids = set(
+    proposal_keywords = dict(
         Proposal.objects.filter(cutoff=cutoff, status__in=ASSIGNABLE_STATUSES).values_list(
-            "pk", flat=True
+            "pk", "keywords"
         )
     )
+    proposal_ids = set(proposal_keywords)
     wanted = reviewers_per_proposal(cutoff.call)
     existing, declined, elsewhere = _assignment_state(cutoff, proposal_ids, reviewer_ids)
     accepted = set(
@@ -107,7 +109,14 @@ def assignment_problem_build(*, cutoff: CutOff, fill_gaps_only: bool) -> Problem
             )
         )
     return Problem(
-        proposals=tuple(ProposalNeed(id=p, reviewers_wanted=wanted) for p in proposal_ids),
+        proposals=tuple(
+            ProposalNeed(
+                id=p,
+                reviewers_wanted=wanted,
+                keywords=frozenset(k for k in proposal_keywords[p] or () if isinstance(k, str)),
+            )
+            for p in sorted(proposal_ids)
+        ),
         reviewers=tuple(reviewers),
         bids=bids,
         conflicts=frozenset(conflicts),
@@ -177,6 +186,7 @@ def assignment_run_apply(*, run: AssignmentRun, by: User) -> ApplyOutcome:
         ):
             raise ValidationError(STALE_MESSAGE, code="stale")
         new_pairs = sorted(result.new_pairs - existing)
+        deadline = review_deadline(call=cutoff.call)
         ReviewAssignment.objects.bulk_create(
             [
                 ReviewAssignment(
@@ -185,10 +195,13 @@ def assignment_run_apply(*, run: AssignmentRun, by: User) -> ApplyOutcome:
                     source=ReviewAssignment.Source.AUTOMATIC,
                     run=run,
                     created_by=by,
+                    deadline=deadline,
                 )
                 for reviewer, proposal in new_pairs
             ]
         )
+        # A proposal with reviewers is in review: through the door, as the officer.
+        reviews_start(proposal_ids={proposal for _, proposal in new_pairs}, by=by)
         removed = 0
         if not run.fill_gaps_only:
             gone = existing - result.pairs
@@ -255,12 +268,14 @@ def assignment_add(*, proposal: Proposal, reviewer: User, by: User) -> ReviewAss
                     proposal=proposal,
                     source=ReviewAssignment.Source.MANUAL,
                     created_by=by,
+                    deadline=review_deadline(call=proposal.call),
                 )
         except IntegrityError as exc:
             raise ValidationError(
                 {"reviewer": f"{name} is already assigned to this proposal."}, code="duplicate"
             ) from exc
         activity_record(actor=by, verb="assignment.add", target=proposal, data={"reviewer": name})
+        reviews_start(proposal_ids=[proposal.pk], by=by)
     return assignment
 
 

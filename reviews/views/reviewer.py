@@ -1,5 +1,6 @@
-"""The reviewer's page: their pools and invitations, the terms to accept, the proposals to check
-for conflicts and the conflicts they declared; honest that assignments and scoring come later."""
+"""The reviewer's page: their assignments with deadlines and the state of each review (not
+started, draft, submitted, replies to read), their pools and invitations, the terms to accept,
+the proposals to check for conflicts, their bids and the conflicts they declared."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ from django.urls import path
 from django.views.decorators.http import require_GET
 
 from portal.auth import login_required
-from reviews.selectors.bids import assignments_of, bid_cutoffs
+from reviews.selectors.bids import bid_cutoffs
 from reviews.selectors.conflicts import declared_conflicts_of, proposals_to_check
 from reviews.selectors.pool import pending_pool_invitations, reviewer_pools
 from reviews.selectors.reviewer import peer_reviewed_calls
+from reviews.selectors.reviews import reviewer_workspace_assignments
 
 # The page lists this many proposals to check; the rest wait (the count says how many).
 CHECK_LIST_LIMIT = 50
@@ -26,6 +28,7 @@ def reviewer_home(request):
     user = request.user
     pools = list(reviewer_pools(user=user))
     to_check = proposals_to_check(reviewer=user)
+    assignments = reviewer_workspace_assignments(reviewer=user)
     return render(
         request,
         "reviews/reviewer/home.html",
@@ -38,7 +41,8 @@ def reviewer_home(request):
             "to_check_count": to_check.count(),
             "declared": list(declared_conflicts_of(reviewer=user)),
             "bid_cutoffs": list(bid_cutoffs(reviewer=user)),
-            "assignments": list(assignments_of(reviewer=user)),
+            "assignments": assignments.rows,
+            "counts": assignments.counts,
         },
     )
 

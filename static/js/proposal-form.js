@@ -1,4 +1,4 @@
-/* Proposal form helpers: live character count, a copy of unsaved input in sessionStorage (restored
+/* Proposal form helpers (the review form uses them too): live character count, a copy of unsaved input in sessionStorage (restored
    after a session expiry or a lost request), conflict choices, the GPU-hours estimator's
    "Use this figure" and throughput pre-fill, the page heading following the autosaved title.
    Autosave itself is plain htmx in the templates. */
@@ -236,9 +236,10 @@
     if (now) { estimate(now.dataset.estimateNow); return; }
     var keep = event.target.closest("[data-conflict-keep]");
     if (keep) {
-      // The user chose to save their text over the teammate's: base the save on the new version.
-      var version = document.getElementById("proposal-version");
-      var form = document.getElementById("section-form");
+      // The user chose to save their text over the teammate's (or their other tab's): base the
+      // save on the new version. The proposal's sections and the review form alike.
+      var form = document.querySelector("form[data-autosave]");
+      var version = form && form.querySelector('input[name="version"]');
       if (version && form) {
         version.value = keep.dataset.version;
         window.htmx.trigger(form, "change");
@@ -331,7 +332,7 @@
 
   document.addEventListener("htmx:afterSwap", function (event) {
     var state = event.detail.target.querySelector && event.detail.target.querySelector("[data-save-state]");
-    var form = document.getElementById("section-form");
+    var form = document.querySelector("form[data-autosave]");
     if (state && form && state.dataset.saveState === "saved") {
       writeStore(form, null);
       if (headingSent) { showHeading(headingSent); }

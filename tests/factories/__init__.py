@@ -26,9 +26,25 @@ from .portal import (
     ReviewerFactory,
     UserFactory,
 )
+from .scoring import (
+    assigned_reviewer,
+    draft_review,
+    eligible_proposal,
+    pool_member,
+    review_values,
+    scoring_world,
+    submitted_review,
+)
 
 __all__ = [
     "advance",
+    "assigned_reviewer",
+    "draft_review",
+    "eligible_proposal",
+    "pool_member",
+    "review_values",
+    "scoring_world",
+    "submitted_review",
     "AttachmentFactory",
     "CallFactory",
     "CallPartitionFactory",

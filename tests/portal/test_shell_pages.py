@@ -231,6 +231,13 @@ def _world():
     )
     arguments["reviews:assignment_remove"] = {"pk": review_assignment.pk}
     arguments["reviews:assignment_answer"] = {"pk": review_assignment.pk}
+    # The reviewer confirmed having no conflict: their review page shows whole.
+    from reviews.services.conflicts import no_conflict_confirm
+
+    no_conflict_confirm(reviewer=people["reviewer"], proposal=submitted)
+    arguments["reviews:review"] = {"pk": review_assignment.pk}
+    arguments["reviews:review_autosave"] = {"pk": review_assignment.pk}
+    arguments["reviews:cutoff_reviews"] = {"pk": cutoff.pk}
     arguments["reviews:conflict_decide"] = {"pk": detected.pk}
     return people, arguments
 

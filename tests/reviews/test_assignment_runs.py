@@ -232,7 +232,8 @@ def test_assign_and_remove_by_hand(cutoff, officer):
     assignment_remove(assignment=assignment, by=officer)
     assert not ReviewAssignment.objects.exists()
     actions = list(Activity.objects.order_by("pk").values_list("verb", flat=True))
-    assert actions[-2:] == ["assignment.add", "assignment.remove"]
+    # The first reviewer takes the eligible proposal into review, through the door.
+    assert actions[-3:] == ["assignment.add", "proposal.start_review", "assignment.remove"]
 
 
 def test_by_hand_a_conflicted_pair_is_refused(cutoff, officer):

@@ -66,6 +66,6 @@ def test_the_reviewers_page_fits_a_phone(page, live_server, settings):
     page.set_viewport_size({"width": 390, "height": 900})
     page.goto(live_server.url + reverse("reviews:reviewer_home"))
     _log_in(page, reviewer)
-    page.get_by_role("heading", name="What comes later").wait_for()
+    page.get_by_role("heading", name="How reviewing works").wait_for()
     assert horizontal_overflow(page) == 0
     _screenshot(page, "reviewer-home-phone")

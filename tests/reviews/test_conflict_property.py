@@ -1,6 +1,7 @@
 """Property (hypothesis): for random pools, organisations, teams and declared or detected
 conflicts, every conflicted pair is in conflicted_pairs, and such a reviewer is never offered
-the proposal to check, may never read it, and never finds its title on their page."""
+the proposal to check, may never read it, and never finds its title, a review or a score of it
+on their pages or in their API (even when assigned before the conflict came to light)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,13 @@ from hypothesis import strategies as st
 
 from applications.models import TeamMember
 from portal.models import Membership
-from reviews.models import DeclaredConflict, DetectedConflict
-from reviews.selectors.conflicts import conflicted_pairs, may_read_proposal, proposals_to_check
+from reviews.models import DeclaredConflict, DetectedConflict, ReviewAssignment
+from reviews.selectors.conflicts import (
+    conflicted_pairs,
+    may_read_proposal,
+    proposals_to_check,
+    reviewer_conflicts_with,
+)
 from reviews.services.conflicts import (
     conflict_declare,
     conflicts_detect,
@@ -21,9 +27,11 @@ from reviews.services.conflicts import (
     no_conflict_confirm,
 )
 from tests.factories import (
+    EvaluationCriterionFactory,
     OrganisationFactory,
     ProgrammeOfficerFactory,
     TeamMemberFactory,
+    submitted_review,
 )
 from tests.reviews.pool_world import large_scale_cutoff, pool_reviewer, submitted_proposal
 
@@ -58,7 +66,10 @@ def test_no_conflicted_reviewer_sees_the_proposal(links, dismiss_first, settings
                 Membership.objects.get_or_create(organisation=proposal.organisation, user=reviewer)
             elif link == "team":
                 TeamMemberFactory(proposal=proposal, user=reviewer)
-            elif link == "declared_proposal":
+            elif link == "declared_proposal" and not reviewer_conflicts_with(
+                reviewer=reviewer, proposal=proposal
+            ):
+                # A proposal already declared (through its organisation) is not shown again.
                 conflict_declare(reviewer=reviewer, proposal=proposal, type="personal")
             elif link == "declared_org" and (reviewer.pk, proposal.organisation_id) not in declared:
                 declared.add((reviewer.pk, proposal.organisation_id))
@@ -94,22 +105,60 @@ def test_no_conflicted_reviewer_sees_the_proposal(links, dismiss_first, settings
                 expected.add(pair)
     pairs = conflicted_pairs(cutoff)
     assert pairs == expected
+    # Every reviewer is on every proposal, as if assigned before a conflict came to light; the
+    # first proposal has a submitted review by a non-conflicted reviewer, when there is one.
+    assignments = {
+        (r.pk, p.pk): ReviewAssignment.objects.create(reviewer=r, proposal=p, source="manual")
+        for r in reviewers
+        for p in proposals
+    }
+    criterion = EvaluationCriterionFactory(call=cutoff.call)
+    scored = next((r for r in reviewers if (r.pk, proposals[0].pk) not in pairs), None)
+    if scored is not None:
+        no_conflict_confirm(reviewer=scored, proposal=proposals[0])
+        submitted_review(
+            assignments[(scored.pk, proposals[0].pk)],
+            scores={criterion.pk: 4},
+            comments={criterion.pk: "Secret review comment"},
+        )
     client = Client()
     for reviewer in reviewers:
         offered = set(proposals_to_check(reviewer=reviewer).values_list("pk", flat=True))
         client.force_login(reviewer)
         page = client.get(reverse("reviews:reviewer_home")).content.decode()
+        reachable = page + "".join(
+            client.get(reverse(name)).content.decode()
+            for name in (
+                "reviews_api:reviewer_reviews",
+                "reviews_api:reviewer_assignments",
+                "reviews_api:reviewer_bids",
+            )
+        )
         for proposal in proposals:
             if (reviewer.pk, proposal.pk) in pairs:
                 assert proposal.pk not in offered
                 assert not may_read_proposal(reviewer, proposal)
-                assert proposal.title not in page
+                assert proposal.title not in reachable
+                assert "Secret review comment" not in reachable
                 check = reverse("reviews:conflict_check", kwargs={"pk": proposal.pk})
                 assert client.get(check).status_code == 404
+                assignment = assignments[(reviewer.pk, proposal.pk)]
+                for url in (
+                    reverse("reviews:review", kwargs={"pk": assignment.pk}),
+                    reverse("reviews_api:reviewer_review", kwargs={"id": assignment.pk}),
+                ):
+                    response = client.get(url)
+                    assert response.status_code == 404
+                    assert proposal.title not in response.content.decode()
             else:
-                assert proposal.pk in offered
+                # Confirmed already (the scored reviewer) or still offered to check.
+                assert (proposal.pk in offered) != (reviewer == scored and proposal == proposals[0])
                 no_conflict_confirm(reviewer=reviewer, proposal=proposal)
                 assert may_read_proposal(reviewer, proposal)
+                review = reverse(
+                    "reviews:review", kwargs={"pk": assignments[(reviewer.pk, proposal.pk)].pk}
+                )
+                assert client.get(review).status_code == 200
 
 
 @pytest.fixture

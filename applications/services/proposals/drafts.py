@@ -16,13 +16,14 @@ from applications.models.proposals import AI_ACT_ANSWERS
 from applications.selectors.proposals import describe_instant, open_proposals_for_cutoff
 from portal.models import Organisation
 from portal.services.activity import activity_record
+from portal.validators import NUL, NUL_MESSAGE
 
 from ._common import _is_member, _lock_for_edit
 from .conflicts import ProposalConflict
 
 # Fields of the proposal form that proposal_update may change, by section.
 EDITABLE_FIELDS: dict[str, tuple[str, ...]] = {
-    "summary": ("title", "acronym", "abstract"),
+    "summary": ("title", "acronym", "abstract", "keywords"),
     "ai_plan": (
         "model_type",
         "parameters",
@@ -46,6 +47,9 @@ EDITABLE_FIELD_NAMES: frozenset[str] = frozenset(f for fs in EDITABLE_FIELDS.val
 
 
 ACRONYM_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-]*$")
+# Reviewers' expertise is matched against a proposal's keywords: a few short words or phrases.
+MAX_KEYWORDS = 10
+KEYWORD_MAX_CHARS = 60
 
 
 def next_open_cutoff(*, call: Call, now=None) -> CutOff | None:
@@ -143,6 +147,8 @@ def _clean_field(proposal: Proposal, name: str, value):
         value = None
     if name == "ai_act_answers":
         return _clean_ai_act_answers(value)
+    if name == "keywords":
+        return _clean_keywords(value)
     value = field.clean(value, proposal)
     limit = proposal.call.abstract_max_chars
     if name == "abstract" and len(value) > limit:
@@ -158,6 +164,35 @@ def _clean_field(proposal: Proposal, name: str, value):
     if name == "dataset_size_tb" and value is not None and value < 0:
         raise ValidationError("The data set size cannot be negative.", code="min_value")
     return value
+
+
+def _clean_keywords(value) -> list[str]:
+    """A list of up to MAX_KEYWORDS distinct words or phrases (a comma-separated string too)."""
+    if value in (None, ""):
+        return []
+    if isinstance(value, str):
+        value = value.split(",")
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+        raise ValidationError("Give the keywords as a list of words or phrases.", code="invalid")
+    keywords: list[str] = []
+    for raw in value:
+        keyword = " ".join(raw.split())
+        if not keyword or keyword.casefold() in (k.casefold() for k in keywords):
+            continue
+        if NUL in keyword:
+            raise ValidationError(NUL_MESSAGE, code="null_characters_not_allowed")
+        if len(keyword) > KEYWORD_MAX_CHARS:
+            raise ValidationError(
+                f"“{keyword[:20]}…” has {len(keyword)} characters; a keyword may have at most "
+                f"{KEYWORD_MAX_CHARS}.",
+                code="max_length",
+            )
+        keywords.append(keyword)
+    if len(keywords) > MAX_KEYWORDS:
+        raise ValidationError(
+            f"Give at most {MAX_KEYWORDS} keywords; you gave {len(keywords)}.", code="max_items"
+        )
+    return keywords
 
 
 def _clean_ai_act_answers(value) -> dict[str, str]:
