@@ -213,6 +213,10 @@ PORTAL_PERIODIC_TASKS = {
         "task": "applications.tasks.close_passed_cutoffs",
         "every": 60,
     },
+    "proposals: send to the panel once the reply deadline has passed": {
+        "task": "applications.tasks.close_passed_replies",
+        "every": 300,
+    },
     "proposals: retry PDFs whose next attempt is due": {
         "task": "applications.tasks.sweep_proposal_pdfs",
         "every": 60,

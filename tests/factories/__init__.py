@@ -18,6 +18,13 @@ from .applications import (
     advance,
     pdf_bytes,
 )
+from .reply import (
+    pool_reviewer_for,
+    proposal_in_reply,
+    proposal_in_review,
+    review_submitted,
+    reviews_all_submitted,
+)
 from .portal import (
     InvitationFactory,
     MembershipFactory,
@@ -50,4 +57,9 @@ __all__ = [
     "TeamMemberFactory",
     "UserFactory",
     "pdf_bytes",
+    "pool_reviewer_for",
+    "proposal_in_reply",
+    "proposal_in_review",
+    "review_submitted",
+    "reviews_all_submitted",
 ]
