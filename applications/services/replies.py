@@ -20,8 +20,8 @@ from applications.deadlines import local_to_utc
 from applications.hooks import proposal_actors
 from applications.models import Proposal, ProposalReply, ProposalStatus
 from applications.selectors.proposals import describe_instant
-from applications.working_days import WorkingCalendar, working_calendar
 from applications.workflow import Actor
+from applications.working_days import WorkingCalendar, working_calendar
 from portal.services.activity import activity_record
 
 from .proposals.conflicts import EditConflict
@@ -37,7 +37,9 @@ def word_count(text: str) -> int:
     return len(_WORD.findall(text or ""))
 
 
-def reply_deadline(*, call, opened_at: datetime, calendar: WorkingCalendar | None = None) -> datetime:
+def reply_deadline(
+    *, call, opened_at: datetime, calendar: WorkingCalendar | None = None
+) -> datetime:
     """The end of the call's `reply_working_days`-th working day after the day the reply opens,
     counted in the call's time zone (weekends, public holidays and closure days do not count)."""
     closure_days = (calendar or working_calendar()).closure_days
@@ -105,7 +107,11 @@ def _check_open(reply: ProposalReply, now: datetime) -> None:
     if now > reply.deadline:
         when = describe_instant(reply.deadline, reply.proposal.call.display_timezone)
         raise ValidationError(
-            {"text": [f"The deadline to reply passed on {when}; the reply can no longer be changed."]},
+            {
+                "text": [
+                    f"The deadline to reply passed on {when}; the reply can no longer be changed."
+                ]
+            },
             code="deadline",
         )
 

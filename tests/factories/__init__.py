@@ -18,13 +18,6 @@ from .applications import (
     advance,
     pdf_bytes,
 )
-from .reply import (
-    pool_reviewer_for,
-    proposal_in_reply,
-    proposal_in_review,
-    review_submitted,
-    reviews_all_submitted,
-)
 from .portal import (
     InvitationFactory,
     MembershipFactory,
@@ -32,6 +25,13 @@ from .portal import (
     ProgrammeOfficerFactory,
     ReviewerFactory,
     UserFactory,
+)
+from .reply import (
+    pool_reviewer_for,
+    proposal_in_reply,
+    proposal_in_review,
+    review_submitted,
+    reviews_all_submitted,
 )
 
 __all__ = [
