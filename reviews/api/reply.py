@@ -181,7 +181,10 @@ class ProposalReplyView(APIView):
         try:
             with service_errors():
                 reply = reply_save(
-                    reply=reply_of(proposal=proposal), by=request.user, **serializer.validated_data
+                    reply=reply_of(proposal=proposal),
+                    by=request.user,
+                    text=serializer.validated_data["text"],
+                    expected_version=serializer.validated_data["version"],
                 )
         except DjangoPermissionDenied as exc:
             raise Http404 from exc
@@ -211,7 +214,10 @@ class ProposalReplySubmitView(APIView):
         try:
             with service_errors():
                 reply = reply_submit(
-                    reply=reply_of(proposal=proposal), by=request.user, **serializer.validated_data
+                    reply=reply_of(proposal=proposal),
+                    by=request.user,
+                    text=serializer.validated_data.get("text"),
+                    expected_version=serializer.validated_data["version"],
                 )
         except DjangoPermissionDenied as exc:
             raise Http404 from exc
