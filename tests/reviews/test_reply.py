@@ -216,3 +216,13 @@ def test_in_review_proposals_go_to_the_panel_only_with_their_reviews(officer):
     review_submitted(proposal=proposal)  # a third reviewer, submitted
     # Still one owed (the accepted, unsubmitted one).
     assert cutoff_send_to_panel(cutoff=proposal.cutoff, by=officer).done == []
+
+
+def test_the_teams_timeline_says_the_reply_opened_and_was_submitted():
+    from applications.selectors.proposals import proposal_timeline
+
+    proposal = proposal_in_reply()
+    reply_submit(reply=proposal.reply, by=proposal.created_by, text="Thanks.", expected_version=1)
+    texts = [entry.text for entry in proposal_timeline(proposal=proposal)]
+    assert "The right of reply opened" in texts
+    assert f"{proposal.created_by.display_name} submitted the reply to the reviews" in texts
