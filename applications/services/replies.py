@@ -27,6 +27,9 @@ from portal.services.activity import activity_record
 from .proposals.conflicts import EditConflict
 from .proposals.transitions import proposal_transition
 
+# The reply's own status (draft or submitted), not the proposal's: the proposal's changes only
+# through the door.
+REPLY_SUBMITTED = ProposalReply.Status.SUBMITTED
 # The last minute of the last working day, in the call's zone: "by the end of Friday".
 END_OF_DAY = time(23, 59)
 _WORD = re.compile(r"\S+")
@@ -186,7 +189,7 @@ def _submit(reply: ProposalReply, *, by, expected_version: int | None, now) -> P
             {"text": [f"Keep the reply to {limit} words (it has {words}); shorten it to submit."]},
             code="too_long",
         )
-    reply.status = ProposalReply.Status.SUBMITTED
+    reply.status = REPLY_SUBMITTED
     reply.submitted_at = now
     reply.submitted_by = by
     reply.version += 1

@@ -372,6 +372,7 @@ SPECTACULAR_SETTINGS = {
         "AssessmentStatusEnum": "reviews.models.assessments.TechnicalAssessment.Status",
         "AssessmentOutcomeEnum": "reviews.models.assessments.TechnicalAssessment.Outcome",
         "EligibilityOutcomeEnum": "reviews.models.eligibility.EligibilityCheck.Outcome",
+        "ReplyStatusEnum": "applications.models.replies.ProposalReply.Status",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

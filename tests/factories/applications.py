@@ -274,7 +274,7 @@ def advance(proposal: Proposal, *, to: str, officer=None) -> Proposal:
                 # Neither the reply nor the panel before the reviews are in.
                 from .reply import reviews_all_submitted
 
-                reviews_all_submitted(proposal)
+                reviews_all_submitted(proposal, officer=officer)
             if transition.action == "open_reply":
                 from applications.services.replies import reply_open
 

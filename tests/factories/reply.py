@@ -114,13 +114,14 @@ def review_submitted(
     return review
 
 
-def reviews_all_submitted(proposal: Proposal, *, count: int = 3) -> list:
+def reviews_all_submitted(proposal: Proposal, *, count: int = 3, officer=None) -> list:
     """`count` submitted reviews, unless the proposal already has reviewers."""
     from reviews.models import ReviewAssignment
 
     if ReviewAssignment.objects.filter(proposal=proposal).exists():
         return []
-    return [review_submitted(proposal=proposal) for _ in range(count)]
+    officer = officer or ProgrammeOfficerFactory()
+    return [review_submitted(proposal=proposal, officer=officer) for _ in range(count)]
 
 
 def proposal_in_review(*, reviews: int = 3, right_of_reply: bool = True, **kwargs) -> Proposal:
