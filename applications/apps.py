@@ -14,5 +14,10 @@ class ApplicationsConfig(AppConfig):
         pool_demand_provider_register(cutoff_pool_demands)
         # Given-up proposal PDFs are listed on the portal's failed-work page.
         register_failed_work()
+        # A proposal in reply goes to the panel once the reply is in or its deadline has passed.
+        from applications.hooks import transition_guard_register
+        from applications.services.replies import reply_send_to_panel_guard
+
+        transition_guard_register(reply_send_to_panel_guard, actions=["send_to_panel"])
         # Settings the working days need are checked at start-up (manage.py check).
         import applications.working_days  # noqa: F401

@@ -36,3 +36,11 @@ def close_passed_cutoffs() -> int:
     from applications.services.proposals import cutoffs_close_passed
 
     return cutoffs_close_passed()
+
+
+@shared_task
+def close_passed_replies() -> int:
+    """Periodic: proposals whose reply deadline has passed go to the panel."""
+    from applications.services.replies import replies_close_passed
+
+    return replies_close_passed()

@@ -312,6 +312,7 @@ PEER_REVIEW = Workflow(
                     "Open right of reply",
                     OFFICER,
                     requires_call_flag="right_of_reply",
+                    team_mail="reply_opened",
                 ),
                 Transition("send_to_panel", S.IN_PANEL, "Send to panel", OFFICER),
                 _withdraw(),

@@ -277,6 +277,13 @@ ACTIONS: dict[str, ActivityAction] = _table(
     ActivityAction(
         "proposal.decline", A, "{actor} declined the award", "{actor} declined the award"
     ),
+    # --- the right of reply (what the reviews say stays with them: never who wrote them) ---------
+    ActivityAction(
+        "reply.submit",
+        A,
+        "{actor} submitted the reply to the reviews ({words} words)",
+        "{actor} submitted the reply to the reviews",
+    ),
     ActivityAction(
         "proposal.lapse",
         A,

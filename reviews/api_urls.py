@@ -21,6 +21,7 @@ from .api.pool import (
     ReviewerPoolsView,
 )
 from .api.reviews import ReviewerReviewSubmitView, ReviewerReviewsView, ReviewerReviewView
+from .api.reply import ProposalReplySubmitView, ProposalReplyView, ProposalReviewsView
 from .api.workspace import OfficerWorkspaceView
 
 app_name = "reviews_api"
@@ -40,6 +41,13 @@ urlpatterns = [
         "proposals/<int:id>/decision/",
         ProposalDecisionView.as_view(),
         name="proposal_decision",
+    ),
+    path("proposals/<int:id>/reviews/", ProposalReviewsView.as_view(), name="proposal_reviews"),
+    path("proposals/<int:id>/reply/", ProposalReplyView.as_view(), name="proposal_reply"),
+    path(
+        "proposals/<int:id>/reply/submit/",
+        ProposalReplySubmitView.as_view(),
+        name="proposal_reply_submit",
     ),
     path("reviewer/pools/", ReviewerPoolsView.as_view(), name="reviewer_pools"),
     path("reviewer/bids/", ReviewerBidsView.as_view(), name="reviewer_bids"),

@@ -25,6 +25,10 @@ class ReviewsConfig(AppConfig):
         from .demo_pool import pool_demo_chapter
 
         transition_guard_register(every_centre_assessed_guard, actions=DECISION_ACTIONS)
+        from reviews.services.replies import REVIEWS_COMPLETE_ACTIONS, reviews_complete_guard
+
+        # Neither the right of reply nor the panel before every review owed is in.
+        transition_guard_register(reviews_complete_guard, actions=REVIEWS_COMPLETE_ACTIONS)
         # What the officer's lists say a proposal in evaluation waits on (a centre's assessment).
         waiting_provider_register(
             WaitingProvider("technical_assessment", assessment_waiting_refine)

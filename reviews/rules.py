@@ -97,3 +97,31 @@ def reviews_the_assignment(user, assignment) -> bool:
 rules.add_perm("reviews.write_review", holds_reviewer_role & reviews_the_assignment)
 # The review progress of a cut-off (who reviewed what, overdue, reminders): officers only.
 rules.add_perm("reviews.view_review_progress", officer_checks_eligibility)
+
+
+# --- the right of reply -------------------------------------------------------------------------
+
+# Opening the reply for a cut-off and sending proposals to the panel: officers only.
+rules.add_perm("reviews.manage_reply", officer_checks_eligibility)
+
+
+@rules.predicate
+def applies_with_proposal(user, proposal) -> bool:
+    # Asked of the door's providers: who has left the organisation is out at once.
+    from applications.hooks import proposal_actors
+    from applications.workflow import Actor
+
+    return proposal is not None and Actor.APPLICANT in proposal_actors(proposal=proposal, user=user)
+
+
+@rules.predicate
+def reply_was_opened(user, proposal) -> bool:
+    from applications.models import ProposalReply
+
+    return ProposalReply.objects.filter(proposal=proposal).exists()
+
+
+# The anonymised reviews and the reply: every member of the applying organisation, once the
+# right of reply was opened (and afterwards, to read them again). Staff read the reviews
+# elsewhere, with the reviewers' names.
+rules.add_perm("reviews.reply_to_reviews", applies_with_proposal & reply_was_opened)

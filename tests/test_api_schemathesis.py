@@ -10,6 +10,7 @@ run, and the number of examples keeps the run near a minute on two cores.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -30,7 +31,7 @@ from rest_framework.views import APIView
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-from applications.models import Proposal, ResourceRequest
+from applications.models import Proposal, ProposalReply, ResourceRequest
 from applications.services.proposals import proposal_submit
 from reviews.models import TechnicalAssessment
 from tests.factories import (
@@ -40,6 +41,7 @@ from tests.factories import (
     ProposalFactory,
     ReviewerFactory,
     SubmittableProposalFactory,
+    proposal_in_reply,
 )
 
 pytestmark = pytest.mark.django_db
@@ -59,16 +61,18 @@ class APIWorld:
     request_id: int
     assessment_id: int  # an open technical assessment, at the assessor's centre
     cutoff_id: int  # the cut-off of the proposals, whose list the officer reads
+    reply_proposal_id: int  # the applicant's proposal with the right of reply open
 
 
 def _applicant_world() -> tuple:
     edited = SubmittableProposalFactory()
     organisation, applicant = edited.organisation, edited.created_by
+    replying = proposal_in_reply(organisation=organisation, created_by=applicant)
     with_requests = SubmittableProposalFactory(organisation=organisation, created_by=applicant)
     submitted = SubmittableProposalFactory(organisation=organisation, created_by=applicant)
     proposal_submit(proposal=submitted, by=applicant)
     ProposalFactory(organisation=organisation, created_by=applicant)  # a bare draft in the list
-    return applicant, edited, with_requests
+    return applicant, edited, with_requests, replying
 
 
 def _session_of(user) -> tuple[dict[str, str], dict[str, str]]:
@@ -118,7 +122,7 @@ def api_world(request, settings, monkeypatch) -> APIWorld:
     settings.PORTAL_STAFF_MFA_REQUIRED = False
     # Throttling would turn most of the run into 429s; it has its own tests.
     monkeypatch.setattr(APIView, "throttle_classes", [])
-    applicant, edited, with_requests = _applicant_world()
+    applicant, edited, with_requests, replying = _applicant_world()
     assessment = _open_assessment(edited)
     if request.param.startswith("applicant"):
         token, _ = Token.objects.get_or_create(user=applicant)
@@ -150,6 +154,7 @@ def api_world(request, settings, monkeypatch) -> APIWorld:
         request_id=with_requests.requests.get().pk,
         assessment_id=assessment.pk,
         cutoff_id=edited.cutoff_id,
+        reply_proposal_id=replying.pk,
     )
 
 
@@ -184,9 +189,18 @@ def test_api_answers_every_generated_request_within_its_schema(case, api_world):
         case.path_parameters["proposal_pk"] = api_world.requests_proposal_id
         if "id" in case.path_parameters:
             case.path_parameters["id"] = api_world.request_id
+    elif "id" in case.path_parameters and re.search(r"/(reply|reviews)/", case.path):
+        case.path_parameters["id"] = api_world.reply_proposal_id
     elif "id" in case.path_parameters:
         case.path_parameters["id"] = api_world.proposal_id
-    if case.meta.generation.mode.is_positive and isinstance(case.body, dict):
+    if (
+        case.meta.generation.mode.is_positive
+        and isinstance(case.body, dict)
+        and "/reply" in case.path
+    ):
+        reply = ProposalReply.objects.filter(proposal_id=api_world.reply_proposal_id).first()
+        case.body["version"] = reply.version
+    elif case.meta.generation.mode.is_positive and isinstance(case.body, dict):
         # A valid edit names the version it is based on; the generator cannot know it.
         model = ResourceRequest if edits_a_request else Proposal
         row = model.objects.filter(pk=case.path_parameters.get("id")).first()

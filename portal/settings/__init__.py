@@ -213,6 +213,10 @@ PORTAL_PERIODIC_TASKS = {
         "task": "applications.tasks.close_passed_cutoffs",
         "every": 60,
     },
+    "proposals: send to the panel once the reply deadline has passed": {
+        "task": "applications.tasks.close_passed_replies",
+        "every": 300,
+    },
     "proposals: retry PDFs whose next attempt is due": {
         "task": "applications.tasks.sweep_proposal_pdfs",
         "every": 60,
@@ -372,6 +376,7 @@ SPECTACULAR_SETTINGS = {
         "AssessmentStatusEnum": "reviews.models.assessments.TechnicalAssessment.Status",
         "AssessmentOutcomeEnum": "reviews.models.assessments.TechnicalAssessment.Outcome",
         "EligibilityOutcomeEnum": "reviews.models.eligibility.EligibilityCheck.Outcome",
+        "ReplyStatusEnum": "applications.models.replies.ProposalReply.Status",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from applications.api.fields import UTCDateTimeField
 from applications.api.proposals import PROPOSAL_ID_PARAMETER
+from applications.models import ProposalReply
 from applications.time_to_access import ClockState
 from portal.models.organisations import OrganisationKind
 from reviews.models import EligibilityCheck, TechnicalAssessment
@@ -107,6 +108,17 @@ class DossierActionSerializer(serializers.Serializer):
     )
 
 
+class DossierReplySerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=ProposalReply.Status.choices)
+    opened_at = UTCDateTimeField()
+    deadline = UTCDateTimeField(help_text="The end of the last working day to reply.")
+    submitted_at = UTCDateTimeField(allow_null=True)
+    submitted_by = serializers.CharField(allow_null=True, help_text="The team member's name.")
+    text = serializers.CharField(
+        allow_null=True, help_text="The reply as submitted; null while it is a draft."
+    )
+
+
 class DossierSerializer(serializers.Serializer):
     proposal = DossierProposalSerializer()
     organisation = DossierOrganisationSerializer()
@@ -116,6 +128,9 @@ class DossierSerializer(serializers.Serializer):
     time_to_access = DossierClockSerializer(allow_null=True)
     audit_trail = DossierEntrySerializer(many=True)
     actions = DossierActionSerializer(many=True)
+    reply = DossierReplySerializer(
+        allow_null=True, help_text="The right of reply, once opened; null before."
+    )
 
 
 def _data(request, dossier) -> dict:
@@ -201,6 +216,22 @@ def _data(request, dossier) -> dict:
         "actions": [
             {"action": a.action, "label": a.label, "url": a.url or None} for a in dossier.actions
         ],
+        "reply": _reply_data(dossier.reply),
+    }
+
+
+def _reply_data(reply) -> dict | None:
+    if reply is None:
+        return None
+    return {
+        "status": reply.status,
+        "opened_at": reply.opened_at,
+        "deadline": reply.deadline,
+        "submitted_at": reply.submitted_at,
+        "submitted_by": reply.submitted_by.display_name
+        if reply.is_submitted and reply.submitted_by
+        else None,
+        "text": reply.text if reply.is_submitted else None,
     }
 
 

@@ -23,6 +23,7 @@ from applications.models import (
     Attachment,
     PdfStatus,
     Proposal,
+    ProposalReply,
     ResourceRequest,
     TeamMember,
 )
@@ -86,6 +87,8 @@ class Dossier:
     audit_trail: list[TimelineEntry]
     actions: list[OfficerAction] = field(default_factory=list)
     pdf_ready: bool = False
+    # The right of reply, once opened (its text is shown to staff once submitted).
+    reply: ProposalReply | None = None
     now: datetime | None = None
 
     @property
@@ -156,6 +159,10 @@ def _action_url(transition: Transition, proposal: Proposal) -> OfficerAction:
     if transition.action in ELIGIBILITY_ACTIONS:
         url = reverse("reviews:eligibility_proposal", kwargs={"pk": proposal.pk})
         return OfficerAction(transition.action, transition.label, url=url)
+    if transition.action == "open_reply":
+        # Opened per cut-off, where the officer sees which proposals have all their reviews in.
+        url = reverse("reviews:cutoff_reply", kwargs={"pk": proposal.cutoff_id})
+        return OfficerAction(transition.action, transition.label, url=url)
     if transition.action in DECISION_ACTIONS:
         if not is_fcfs(proposal.call):
             # Peer-reviewed proposals are decided from the panel's ranking, which has no page yet.
@@ -197,5 +204,8 @@ def officer_dossier(*, proposal: Proposal, user, now: datetime | None = None) ->
         audit_trail=proposal_audit_trail(proposal=proposal),
         actions=officer_actions(proposal=proposal, user=user),
         pdf_ready=proposal.pdf_status == PdfStatus.READY and bool(proposal.pdf),
+        reply=ProposalReply.objects.select_related("submitted_by")
+        .filter(proposal=proposal)
+        .first(),
         now=now,
     )

@@ -29,6 +29,7 @@ from tests.factories import (
     ProgrammeOfficerFactory,
     ReviewerFactory,
     SubmittableProposalFactory,
+    reviews_all_submitted,
 )
 
 pytestmark = pytest.mark.django_db
@@ -55,7 +56,11 @@ def _proposal_in(status: str, mode: str) -> Proposal:
         Proposal.objects.filter(pk=proposal.pk).update(
             status=status, submitted_at=timezone.now(), reference=f"AIF-T-{proposal.pk:05d}"
         )
-    return Proposal.objects.get(pk=proposal.pk)
+    proposal = Proposal.objects.get(pk=proposal.pk)
+    if status == ProposalStatus.IN_REVIEW and mode == AccessMode.LARGE_SCALE:
+        # Neither the reply nor the panel before the reviews are in (reviews' guard).
+        reviews_all_submitted(proposal)
+    return proposal
 
 
 def _people(proposal: Proposal) -> dict[str, object]:

@@ -26,6 +26,13 @@ from .portal import (
     ReviewerFactory,
     UserFactory,
 )
+from .reply import (
+    pool_reviewer_for,
+    proposal_in_reply,
+    proposal_in_review,
+    review_submitted,
+    reviews_all_submitted,
+)
 from .scoring import (
     assigned_reviewer,
     draft_review,
@@ -66,4 +73,9 @@ __all__ = [
     "TeamMemberFactory",
     "UserFactory",
     "pdf_bytes",
+    "pool_reviewer_for",
+    "proposal_in_reply",
+    "proposal_in_review",
+    "review_submitted",
+    "reviews_all_submitted",
 ]

@@ -270,6 +270,17 @@ def advance(proposal: Proposal, *, to: str, officer=None) -> Proposal:
             officer = officer or ProgrammeOfficerFactory()
             if transition.action in ("award", "waitlist", "reject"):
                 _assess_all(proposal)
+            if transition.action in ("open_reply", "send_to_panel"):
+                # Neither the reply nor the panel before the reviews are in.
+                from .reply import reviews_all_submitted
+
+                reviews_all_submitted(proposal, officer=officer)
+            if transition.action == "open_reply":
+                from applications.services.replies import reply_open
+
+                reply_open(proposal=proposal, by=officer)
+                proposal.refresh_from_db()
+                continue
             proposal = proposal_transition(
                 proposal=proposal, action=transition.action, by=officer, reason="As decided."
             )

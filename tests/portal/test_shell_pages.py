@@ -239,6 +239,13 @@ def _world():
     arguments["reviews:review_autosave"] = {"pk": review_assignment.pk}
     arguments["reviews:cutoff_reviews"] = {"pk": cutoff.pk}
     arguments["reviews:conflict_decide"] = {"pk": detected.pk}
+    # The right of reply: the applicant's Large Scale proposal with its reviews in, reply open.
+    from tests.factories import proposal_in_reply
+
+    replying = proposal_in_reply(created_by=applicant, organisation=organisation)
+    for name in ("proposal_reply", "proposal_reply_autosave"):
+        arguments[f"reviews:{name}"] = {"pk": replying.pk}
+    arguments["reviews:cutoff_reply"] = {"pk": replying.cutoff_id}
     return people, arguments
 
 

@@ -26,6 +26,8 @@ def proposal_detail(request, pk: int):
         # Officers have their own view of a proposal (the evaluation's, reviews:officer_proposal).
         context["officer_reads"] = True
     context["history"] = proposal_history_for(proposal=proposal, user=request.user)
+    # The right of reply, once opened, stays readable by the team (its page is the evaluation's).
+    context["reply_opened"] = request.user.has_perm("reviews.reply_to_reviews", proposal)
     return render(request, "applications/proposals/detail.html", context)
 
 
