@@ -133,6 +133,11 @@ ACTIONS: dict[str, ActivityAction] = _table(
     ActivityAction("assignment.remove", S, "{actor} removed {reviewer} from the proposal"),
     ActivityAction("assignment.accept", S, "{actor} accepted to review the proposal"),
     ActivityAction("assignment.decline", S, "{actor} declined to review the proposal: {reason}"),
+    ActivityAction(
+        "assignment.conflicted",
+        S,
+        "{reviewer} was taken off the proposal: a conflict of interest was {cause}",
+    ),
     # --- reviews and scores (staff only: reviewers stay anonymous) ----------------------------
     ActivityAction("review.start", S, "{actor} started a review"),
     ActivityAction(

@@ -20,8 +20,8 @@ from .api.pool import (
     ReviewerConflictsView,
     ReviewerPoolsView,
 )
-from .api.reviews import ReviewerReviewSubmitView, ReviewerReviewsView, ReviewerReviewView
 from .api.reply import ProposalReplySubmitView, ProposalReplyView, ProposalReviewsView
+from .api.reviews import ReviewerReviewSubmitView, ReviewerReviewsView, ReviewerReviewView
 from .api.workspace import OfficerWorkspaceView
 
 app_name = "reviews_api"

@@ -83,12 +83,11 @@ def reviews_the_assignment(user, assignment) -> bool:
     """The assignment is the user's, not declined, and they may read the proposal (pool, terms,
     no conflict, confirmed no conflict): the one question for the review page, its autosave,
     the API and the reminders."""
-    from reviews.models import ReviewAssignment
     from reviews.selectors.conflicts import may_read_proposal
 
     if assignment is None or assignment.reviewer_id != getattr(user, "pk", None):
         return False
-    if assignment.status == ReviewAssignment.Status.DECLINED:
+    if assignment.is_inactive:
         return False
     return may_read_proposal(user, assignment.proposal)
 

@@ -1,5 +1,10 @@
 from .assessments import AssessmentSettings, TechnicalAssessment
-from .assignment import AssignmentRun, PeerReviewSettings, ReviewAssignment
+from .assignment import (
+    INACTIVE_ASSIGNMENT_STATUSES,
+    AssignmentRun,
+    PeerReviewSettings,
+    ReviewAssignment,
+)
 from .bids import Bid, BidLevel
 from .conflicts import (
     ConflictType,
@@ -14,6 +19,7 @@ from .ranking import FundingLineApplication, PanelNote, PanelRanking, RankingVer
 from .scoring import Confidence, CriterionScore, Recommendation, Review
 
 __all__ = [
+    "INACTIVE_ASSIGNMENT_STATUSES",
     "AssessmentSettings",
     "AssignmentRun",
     "Bid",

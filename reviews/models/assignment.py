@@ -54,6 +54,9 @@ class ReviewAssignment(models.Model):
         ACCEPTED = "accepted", "Accepted"
         DECLINED = "declined", "Declined"
         SUBMITTED = "submitted", "Review submitted"
+        # A conflict of interest found after the assignment: it no longer counts, its review
+        # (if any) is set aside, and the officer is offered a replacement.
+        CONFLICTED = "conflicted", "Conflict of interest"
 
     class Reminder(models.TextChoices):
         """The last reminder sent, so each is sent once (7 and 2 days before, then overdue)."""
@@ -104,6 +107,17 @@ class ReviewAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reviewer} reviews proposal {self.proposal_id} ({self.status})"
+
+    @property
+    def is_inactive(self) -> bool:
+        return self.status in INACTIVE_ASSIGNMENT_STATUSES
+
+
+# Assignments that no longer count: no review is owed, no load is carried, nothing is shown.
+INACTIVE_ASSIGNMENT_STATUSES = (
+    ReviewAssignment.Status.DECLINED,
+    ReviewAssignment.Status.CONFLICTED,
+)
 
 
 class AssignmentRun(models.Model):

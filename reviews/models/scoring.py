@@ -32,6 +32,9 @@ class Review(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
         SUBMITTED = "submitted", "Submitted"
+        # Its reviewer turned out to have a conflict of interest: kept for the record, never
+        # counted, ranked or shown.
+        SET_ASIDE = "set_aside", "Set aside (conflict of interest)"
 
     assignment = models.OneToOneField(
         "reviews.ReviewAssignment", on_delete=models.CASCADE, related_name="review"

@@ -128,13 +128,11 @@ def cutoff_assignment_page(*, cutoff: CutOff) -> AssignmentPage:
     rows = ReviewAssignment.objects.filter(proposal__cutoff=cutoff).select_related("reviewer")
     for row in rows.order_by("reviewer__last_name", "reviewer__first_name", "pk"):
         names.setdefault(row.reviewer_id, row.reviewer.display_name)
-        if row.status != ReviewAssignment.Status.DECLINED and row.reviewer_id in reviewers:
+        if not row.is_inactive and row.reviewer_id in reviewers:
             reviewers[row.reviewer_id].load += 1
         if row.proposal_id in by_id:
             by_id[row.proposal_id].assignments.append(row)
-    declined = [
-        a for p in proposals for a in p.assignments if a.status == ReviewAssignment.Status.DECLINED
-    ]
+    declined = [a for p in proposals for a in p.assignments if a.is_inactive]
     for assignment, found in replacement_suggestions(cutoff=cutoff, declined=declined).items():
         row = next(a for a in declined if a.pk == assignment)
         row.replacement = found
@@ -153,8 +151,9 @@ def cutoff_assignment_page(*, cutoff: CutOff) -> AssignmentPage:
 
 
 def replacement_suggestions(*, cutoff: CutOff, declined: list[ReviewAssignment]) -> dict:
-    """For each declined assignment (by id), the solver's `Replacement`: the reviewer the same
-    optimisation would put in its place, or why there is none. One problem for the cut-off."""
+    """For each declined or conflicted assignment (by id), the solver's `Replacement`: the
+    reviewer the same optimisation would put in its place, or why there is none. One problem
+    for the cut-off."""
     from dataclasses import replace
 
     from reviews.assignment.solver import replacement_for, solve
@@ -182,6 +181,9 @@ def replacement_suggestions(*, cutoff: CutOff, declined: list[ReviewAssignment])
                 for p in problem.proposals
             ),
             declined=problem.declined - {pair},
+            # A conflict found after the assignment: as if unknown before it, so the solver
+            # suggests who would have taken that place (replacement_for excludes the pair).
+            conflicts=problem.conflicts - {pair},
             existing=problem.existing | {pair},
             pinned=problem.existing | {pair},
         )

@@ -78,7 +78,7 @@ def bids_of(*, reviewer) -> QuerySet[Bid]:
 
 def assignments_of(*, reviewer):
     """The reviewer's assignments they may still see (no conflict found since), declined aside."""
-    from reviews.models import ReviewAssignment
+    from reviews.models import INACTIVE_ASSIGNMENT_STATUSES, ReviewAssignment
 
     # Subqueries, so the reviewer's page pays one query for this list.
     call_ids = PoolMembership.objects.filter(user=reviewer, terms_accepted_at__isnull=False).values(
@@ -89,7 +89,7 @@ def assignments_of(*, reviewer):
     ).filter(call_id__in=call_ids)
     return (
         ReviewAssignment.objects.filter(reviewer=reviewer, proposal__in=open_proposals)
-        .exclude(status=ReviewAssignment.Status.DECLINED)
+        .exclude(status__in=INACTIVE_ASSIGNMENT_STATUSES)
         .select_related("proposal", "proposal__organisation")
         .order_by("proposal__cutoff_id", "proposal__reference", "proposal_id")
     )

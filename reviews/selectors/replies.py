@@ -16,7 +16,13 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from applications.models import CutOff, Proposal, ProposalReply, ProposalStatus
-from reviews.models import CriterionScore, Review, ReviewAssignment, TechnicalAssessment
+from reviews.models import (
+    INACTIVE_ASSIGNMENT_STATUSES,
+    CriterionScore,
+    Review,
+    ReviewAssignment,
+    TechnicalAssessment,
+)
 
 
 @dataclass(frozen=True)
@@ -118,7 +124,7 @@ def reply_of(*, proposal: Proposal) -> ProposalReply | None:
 
 def _counted_assignments() -> Q:
     # A declined assignment is no review owed.
-    return ~Q(status=ReviewAssignment.Status.DECLINED)
+    return ~Q(status__in=INACTIVE_ASSIGNMENT_STATUSES)
 
 
 def with_review_counts(queryset: QuerySet[Proposal]) -> QuerySet[Proposal]:

@@ -11,7 +11,13 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from applications.models import CutOff, EvaluationCriterion, Proposal, ProposalReply
-from reviews.models import CriterionScore, PeerReviewSettings, Review, ReviewAssignment
+from reviews.models import (
+    INACTIVE_ASSIGNMENT_STATUSES,
+    CriterionScore,
+    PeerReviewSettings,
+    Review,
+    ReviewAssignment,
+)
 from reviews.selectors.assignment_inputs import ASSIGNABLE_STATUSES
 from reviews.selectors.bids import assignments_of
 
@@ -66,7 +72,7 @@ def reviewer_numbers(proposal_id: int) -> dict[int, int]:
     ones aside), so "Reviewer 2" names the same review for everyone who may see it."""
     ids = (
         ReviewAssignment.objects.filter(proposal_id=proposal_id)
-        .exclude(status=A.DECLINED)
+        .exclude(status__in=INACTIVE_ASSIGNMENT_STATUSES)
         .order_by("pk")
         .values_list("pk", flat=True)
     )
@@ -111,9 +117,12 @@ def reviewer_assignments(*, reviewer) -> QuerySet[ReviewAssignment]:
 
 
 def review_state(assignment: ReviewAssignment) -> str:
-    """not started, draft, submitted or declined, as the officer and the reviewer read it."""
+    """not started, draft, submitted, declined or conflicted, as the officer and the reviewer
+    read it."""
     if assignment.status == A.DECLINED:
         return "declined"
+    if assignment.status == A.CONFLICTED:
+        return "conflicted"
     if assignment.status == A.SUBMITTED:
         return "submitted"
     return "draft" if has_review(assignment) else "not_started"
@@ -133,6 +142,7 @@ STATE_LABELS = {
     "draft": "Draft",
     "submitted": "Submitted",
     "declined": "Declined",
+    "conflicted": "Conflict of interest",
 }
 
 

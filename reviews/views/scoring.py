@@ -23,7 +23,7 @@ from applications.services.proposals import EditConflict
 from applications.views.service_errors import form_add_service_errors, service_error_messages
 from portal.auth import login_required
 from reviews.forms.reviews import ReviewForm
-from reviews.models import ReviewAssignment
+from reviews.models import INACTIVE_ASSIGNMENT_STATUSES, ReviewAssignment
 from reviews.selectors import reviews as selectors
 from reviews.selectors.conflicts import proposal_open_to_conflict_check
 from reviews.services import reviews as services
@@ -35,7 +35,7 @@ def _assignment(request, pk: int) -> ReviewAssignment:
         return assignment
     own = (
         ReviewAssignment.objects.filter(pk=pk, reviewer_id=request.user.pk)
-        .exclude(status=ReviewAssignment.Status.DECLINED)
+        .exclude(status__in=INACTIVE_ASSIGNMENT_STATUSES)
         .select_related("proposal")
         .first()
     )
