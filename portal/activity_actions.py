@@ -134,6 +134,9 @@ ACTIONS: dict[str, ActivityAction] = _table(
     ActivityAction("assignment.accept", S, "{actor} accepted to review the proposal"),
     ActivityAction("assignment.decline", S, "{actor} declined to review the proposal: {reason}"),
     ActivityAction(
+        "call.peer_review_settings", S, "{actor} changed the call's peer review settings"
+    ),
+    ActivityAction(
         "assignment.conflicted",
         S,
         "{reviewer} was taken off the proposal: a conflict of interest was {cause}",

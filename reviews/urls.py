@@ -11,6 +11,7 @@ from .views.bids import urlpatterns as bid_urls
 from .views.decisions import urlpatterns as decision_urls
 from .views.eligibility import urlpatterns as eligibility_urls
 from .views.officer_proposal import urlpatterns as officer_proposal_urls
+from .views.peer_review_settings import urlpatterns as peer_review_settings_urls
 from .views.pool import urlpatterns as pool_urls
 from .views.reply import urlpatterns as reply_urls
 from .views.reviewer import urlpatterns as reviewer_urls
@@ -26,6 +27,7 @@ urlpatterns = [
     *bid_urls,
     *pool_urls,
     *assignment_urls,
+    *peer_review_settings_urls,
     path("assessments/", assessments.assessment_list, name="assessment_list"),
     path("assessments/<int:pk>/", assessments.assessment_detail, name="assessment_detail"),
     *decision_urls,

@@ -140,6 +140,22 @@ class CallForm(forms.Form):
         label="Right of reply",
         help_text="Peer-reviewed calls: applicants may answer the reviews before the panel.",
     )
+    reply_word_limit = forms.IntegerField(
+        min_value=50, max_value=3000, initial=500, required=False, label="Reply word limit"
+    )
+    reply_working_days = forms.IntegerField(
+        min_value=1,
+        max_value=30,
+        initial=5,
+        required=False,
+        label="Days to reply (working days)",
+        help_text="Counted from when the programme office opens the right of reply.",
+    )
+    reply_shows_scores = forms.BooleanField(
+        required=False,
+        label="Show the reviewers' scores with their comments",
+        help_text="Applicants never learn who reviewed them either way.",
+    )
 
     def __init__(self, *args, call: Call | None = None, **kwargs):
         self.call = call
@@ -169,6 +185,9 @@ class CallForm(forms.Form):
 
     def service_kwargs(self) -> dict:
         data = dict(self.cleaned_data)
+        for name in ("reply_word_limit", "reply_working_days"):
+            if data.get(name) is None:
+                data.pop(name, None)  # left empty: the default, or the call's value unchanged
         if self.call is None:
             if not data.get("durations_months"):
                 data.pop("durations_months", None)

@@ -76,6 +76,9 @@ CALL_FIELDS = (
     "one_open_proposal_per_cutoff",
     "abstract_max_chars",
     "right_of_reply",
+    "reply_word_limit",
+    "reply_working_days",
+    "reply_shows_scores",
 )
 
 
@@ -122,6 +125,12 @@ def _check_call(call: Call) -> None:
                 f"dates ({listed}). "
                 "Move or delete them first."
             )
+    for name in ("reply_word_limit", "reply_working_days"):
+        field = Call._meta.get_field(name)
+        try:
+            field.run_validators(getattr(call, name))
+        except ValidationError as exc:
+            errors.setdefault(name, []).extend(exc.messages)
     try:
         zoneinfo.ZoneInfo(call.display_timezone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
@@ -152,6 +161,9 @@ def call_create(
     one_open_proposal_per_cutoff: bool = True,
     abstract_max_chars: int = 2000,
     right_of_reply: bool = False,
+    reply_word_limit: int = 500,
+    reply_working_days: int = 5,
+    reply_shows_scores: bool = False,
 ) -> Call:
     """A new, unpublished call. The mode's defaults fill whatever the officer left empty, and the
     default evaluation criteria are created with it."""
@@ -170,6 +182,9 @@ def call_create(
         one_open_proposal_per_cutoff=one_open_proposal_per_cutoff,
         abstract_max_chars=abstract_max_chars,
         right_of_reply=right_of_reply,
+        reply_word_limit=reply_word_limit,
+        reply_working_days=reply_working_days,
+        reply_shows_scores=reply_shows_scores,
         created_by=by,
     )
     if eligible_countries is not None:

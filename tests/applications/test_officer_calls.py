@@ -374,3 +374,33 @@ def test_an_officer_edits_and_deletes_a_criterion(officer_client):
     response = officer_client.post(reverse(delete, args=[kept.pk]), follow=True)
     assert "keeps at least one criterion" in response.content.decode()
     assert call.criteria.count() == 1
+
+
+def test_the_right_of_reply_settings_are_set_on_the_call_form(officer_client):
+    call = CallFactory(mode="large_scale")
+    url = reverse("applications:officer_call_edit", args=[call.pk])
+    data = _call_form(
+        title=call.title,
+        slug=call.slug,
+        mode=call.mode,
+        durations_months=["6", "12"],
+        days_to_access="60",
+        right_of_reply="on",
+        reply_word_limit="800",
+        reply_working_days="10",
+        reply_shows_scores="on",
+    )
+    assert officer_client.post(url, data).status_code == 302
+    call.refresh_from_db()
+    assert (call.right_of_reply, call.reply_word_limit, call.reply_working_days) == (True, 800, 10)
+    assert call.reply_shows_scores is True
+    # Out of range: a field error, and the rest of what was typed is kept.
+    data.update(reply_word_limit="10", summary="A changed summary")
+    response = officer_client.post(url, data)
+    assert response.status_code == 200
+    assert response.context["form"].errors["reply_word_limit"] == [
+        "Ensure this value is greater than or equal to 50."
+    ]
+    assert "A changed summary" in response.content.decode()
+    call.refresh_from_db()
+    assert call.reply_word_limit == 800

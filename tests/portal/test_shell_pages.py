@@ -219,6 +219,7 @@ def _world():
     arguments["reviews:reviewer_pool_remove"] = {"pk": pool_invitation.pk}
     arguments["reviews:pool_terms"] = {"pk": call.pk}
     arguments["reviews:reviewer_pool"] = {"pk": call.pk}
+    arguments["reviews:peer_review_settings"] = {"pk": call.pk}
     arguments["reviews:conflict_check"] = {"pk": submitted.pk}
     arguments["reviews:cutoff_conflicts"] = {"pk": cutoff.pk}
     arguments["reviews:cutoff_bids"] = {"pk": cutoff.pk}
