@@ -479,7 +479,8 @@ class Command(BaseCommand):
     ) -> list[_Step]:
         started = self._cutoff_window(call, project.started_at_cutoff)
         aimed = self._cutoff_window(call, project.cutoff)
-        if started is None or aimed is None:
+        if started is None or aimed is None or aimed[1].closed_at is not None:
+            # A project added to the demo after its cut-off closed can no longer be submitted.
             return []
         since, first_cutoff = started
         aimed_since, cutoff = aimed
@@ -630,7 +631,10 @@ def _fill(proposal, project: DemoProject, sections, by: User, colleague: User | 
 
 def _section_data(project: DemoProject, section: str) -> dict:
     if section == "summary":
-        return {"title": project.title, "acronym": project.acronym, "abstract": project.abstract}
+        data = {"title": project.title, "acronym": project.acronym, "abstract": project.abstract}
+        if project.keywords:
+            data["keywords"] = list(project.keywords)
+        return data
     if section == "ai_plan":
         if not project.model_type:
             return {}
