@@ -527,11 +527,7 @@ def _review_values(
         values[comment_field(criterion.pk)] = COMMENTS[1]["middle"][0]
     mean = sum(scores) / len(scores)
     recommendation = (
-        "do_not_fund"
-        if min(scores) <= 2
-        else "fund"
-        if mean >= 4
-        else "fund_if_capacity"
+        "do_not_fund" if min(scores) <= 2 else "fund" if mean >= 4 else "fund_if_capacity"
     )
     overlap = keywords & set(proposal.keywords or ())
     values["confidence"] = "high" if overlap else "medium" if place % 3 != 2 else "low"
@@ -561,9 +557,7 @@ def _plan(cutoff: CutOff) -> _Plan:
     plan.overdue = next((a for a in rows if a.source == ReviewAssignment.Source.MANUAL), None)
     special = {plan.overdue.proposal_id} if plan.overdue else set()
     demo = [
-        a
-        for a in rows
-        if a.reviewer.email == DEMO_REVIEWER_EMAIL and a.proposal_id not in special
+        a for a in rows if a.reviewer.email == DEMO_REVIEWER_EMAIL and a.proposal_id not in special
     ]
     if len(demo) >= 3:
         plan.draft, plan.unanswered = demo[-1], demo[-2]
@@ -654,9 +648,11 @@ def _review_steps(cutoff: CutOff, clock: _Clock) -> list:
                 row.proposal, criteria, 0, weak=False, disagree=False, keywords=set()
             )
             # Halfway through: two criteria scored and commented, nothing for the panel yet.
-            partial = {k: v for k, v in values.items() if k.endswith(tuple(
-                f"_{c.pk}" for c in criteria[:2]
-            ))}
+            partial = {
+                k: v
+                for k, v in values.items()
+                if k.endswith(tuple(f"_{c.pk}" for c in criteria[:2]))
+            }
             review_save(assignment=row, reviewer=reviewer, values=partial, expected_version=None)
 
         steps.append((clock.at(1, 3), draft))
