@@ -97,7 +97,8 @@ REVIEWER = DemoPerson(
     "reviewer@demo.example",
     "Marta",
     "Rossi",
-    "Reviews: the Large Scale pool and its terms, proposals to check for conflicts",
+    "Reviews: assignments with deadlines, a draft to finish, one to accept, submitted reviews "
+    "beside the others'; bids and conflicts of the Large Scale pool",
 )
 ASSESSOR = DemoPerson(
     "technical assessor (BSC)",
@@ -111,7 +112,8 @@ OFFICER = DemoPerson(
     "officer@demo.example",
     "Claire",
     "Dubois",
-    "calls, cut-offs, and each proposal's full view (organisation, assessments, audit trail)",
+    "calls, cut-offs, each proposal's full view; Evaluation: the Large Scale cut-off's "
+    "conflicts, reviewer assignment (a decline to replace) and review progress (one overdue)",
 )
 CENTRE_ADMIN = DemoPerson(
     "centre administrator (CSC)",
