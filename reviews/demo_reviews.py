@@ -30,6 +30,7 @@ from applications.models import Call, CutOff, EvaluationCriterion, Proposal, Pro
 from applications.modes import AccessMode
 from applications.working_days import WorkingCalendar, working_calendar
 from reviews.demo import evaluation_moments
+from reviews.demo_assessments import DEMO_ASSESSOR_EMAIL
 from reviews.demo_decisions import _centre_assessor
 from reviews.demo_pool import DEMO_REVIEWER_EMAIL
 from reviews.models import (
@@ -181,8 +182,9 @@ class _Clock:
         self.now, self.calendar = now, calendar
 
     def at(self, days_ago: float, hours: float = 0) -> datetime:
-        """`hours` office hours into the first office day from `days_ago` days before now,
-        never later than a few minutes ago."""
+        """`hours` office hours after `days_ago` days before now (office hours count from the
+        next opening); a weekend just before now moves it a day earlier, so it is at least an
+        hour before now."""
         start = self.now - timedelta(days=days_ago)
         moment = office_hours_after(start, hours=hours, calendar=self.calendar)
         while moment > self.now - timedelta(hours=1):  # a weekend just before now
@@ -234,7 +236,7 @@ def review_assessment_demo_chapter(*, officer) -> None:
         proposal__cutoff=cutoff,
         proposal__status__in=(ProposalStatus.ELIGIBLE, ProposalStatus.IN_REVIEW),
     ).exclude(status=TechnicalAssessment.Status.SUBMITTED)
-    assessor = get_user_model().objects.filter(email="assessor@demo.example").first()
+    assessor = get_user_model().objects.filter(email=DEMO_ASSESSOR_EMAIL).first()
     for assessment in waiting.select_related("request", "centre", "proposal", "proposal__call"):
         moment = evaluation_moments(assessment.proposal, now=now, calendar=calendar).assessment
         # Most requests are recommended in full, some trimmed to what the queue allows.
@@ -665,7 +667,7 @@ def _review_steps(cutoff: CutOff, clock: _Clock) -> list:
         for moment in (deadline - 7 * DAY, deadline - 2 * DAY, deadline):
             moment += timedelta(hours=6)
             if moment < clock.now:
-                steps.append((moment, lambda: review_reminders_send()))
+                steps.append((moment, review_reminders_send))
     return steps
 
 
