@@ -23,6 +23,7 @@ class ReviewsConfig(AppConfig):
         from .demo_assessments import assessment_demo_chapter
         from .demo_decisions import decision_demo_chapter
         from .demo_pool import pool_demo_chapter
+        from .demo_reviews import review_assessment_demo_chapter, review_demo_chapter
 
         transition_guard_register(every_centre_assessed_guard, actions=DECISION_ACTIONS)
         from reviews.services.replies import REVIEWS_COMPLETE_ACTIONS, reviews_complete_guard
@@ -47,8 +48,11 @@ class ReviewsConfig(AppConfig):
             dispatch_uid="reviews.open_assessments_on_eligibility",
         )
         # The demo's evaluation chapters, in story order: eligibility, the assessments, the
-        # first-come-first-served decisions, the Large Scale call's reviewer pool and conflicts.
+        # first-come-first-served decisions, the Large Scale call's reviewer pool and conflicts,
+        # its peer review (its centres assess before the decisions' sweeps would find them late).
         demo_chapter_register(eligibility_demo_seed)
         demo_chapter_register(assessment_demo_chapter)
+        demo_chapter_register(review_assessment_demo_chapter)
         demo_chapter_register(decision_demo_chapter)
         demo_chapter_register(pool_demo_chapter)
+        demo_chapter_register(review_demo_chapter)

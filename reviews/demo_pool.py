@@ -101,8 +101,9 @@ def pool_demo_seed(*, officer) -> None:
 
 def pool_demo_chapter(*, officer) -> None:
     """The demo's reviewer pool chapter (applications.hooks.demo_chapters), after decisions. The
-    officer built the pool two weeks ago, in office hours (the demo tells a past story)."""
+    officer started the pool a month ago, in office hours (the demo tells a past story), before
+    the peer review of reviews.demo_reviews."""
     calendar = working_calendar()
-    at = office_hours_after(timezone.now() - timedelta(days=14), hours=2, calendar=calendar)
+    at = office_hours_after(timezone.now() - timedelta(days=30), hours=2, calendar=calendar)
     with demo_moment(at):
         pool_demo_seed(officer=officer)

@@ -190,6 +190,8 @@ class DemoProject:
     started: int | None = None
     filled: tuple[str, ...] = field(default=())
     withdrawal_reason: str = ""
+    # What reviewers' expertise is matched against (peer-reviewed calls).
+    keywords: tuple[str, ...] = ()
 
     @property
     def started_at_cutoff(self) -> int:
@@ -486,6 +488,7 @@ PROJECTS: tuple[DemoProject, ...] = (
         "UniRef, MGnify and our own assay data.",
         "Enzymes that make food processing cheaper and cleaner.",
         (DemoRequest(JUPITER, 900_000, 1024, 6, 80),),
+        keywords=("protein language models", "enzyme design", "bioinformatics"),
     ),
     DemoProject(
         "Cliffside Genomics Ltd", LS, -2, SUBMITTED, "CG-VARIANT",
@@ -498,6 +501,113 @@ PROJECTS: tuple[DemoProject, ...] = (
         "1000 Genomes, gnomAD summary statistics, public reference genomes.",
         "Faster interpretation of rare variants in clinical genetics.",
         (DemoRequest(MN5_ACC, 400_000, 512, 6, 120), DemoRequest(MN5_GPP, 8_000_000, 64, 6, 40)),
+        keywords=("genomics", "long-context transformers", "bioinformatics"),
+    ),
+    # The peer-reviewed cut-off of the demo (reviews.demo_reviews): reviewed by the pool.
+    DemoProject(
+        "Lagunare AI S.r.l.", LS, -2, SUBMITTED, "LAGUNA-13B",
+        "An Italian 13B model for public administration and tourism",
+        "Continued pre-training of an open 13B model on Italian administrative and cultural "
+        "text, then instruction tuning for municipalities and tourism boards.",
+        "decoder-only transformer", 13_000_000_000, 400_000_000_000, "4", 95,
+        "Continued pre-training with an Italian tokenizer extension; instruction tuning on "
+        "questions collected with three municipalities; evaluation on Italian benchmarks.",
+        "Italian web text (filtered), public-administration documents, licensed guidebooks.",
+        "An Italian-first model that small municipalities can host themselves.",
+        (DemoRequest(LEONARDO, 520_000, 512, 6, 60),),
+        interacts_with_people=True,
+        keywords=("large language models", "multilingual NLP", "instruction tuning"),
+    ),
+    DemoProject(
+        "Kuusi Forestry Data Oy", LS, -2, SUBMITTED, "TAIGA-EO",
+        "Forest carbon mapping from lidar and satellite images",
+        "Training a multimodal foundation model on airborne lidar and Sentinel-2 images to map "
+        "forest biomass and carbon stock across the Nordic countries.",
+        "multimodal vision transformer", 1_200_000_000, 150_000_000_000, "180", 90,
+        "Self-supervised pre-training on paired lidar and satellite tiles; fine-tuning on "
+        "national forest inventory plots; validation against field measurements.",
+        "Copernicus Sentinel-2, national airborne lidar surveys, forest inventory plots.",
+        "Carbon accounting that forest owners and buyers of offsets can check.",
+        (DemoRequest(LUMI_G, 380_000, 512, 6, 250),),
+        keywords=("earth observation", "remote sensing", "self-supervised learning"),
+    ),
+    DemoProject(
+        "Fjärran Audio AB", LS, -2, SUBMITTED, "SKALD-AUDIO",
+        "A speech and audio foundation model for the Nordic languages",
+        "Pre-training a speech foundation model on 400,000 hours of Nordic audio for "
+        "recognition, translation and voice interfaces.",
+        "conformer encoder (self-supervised speech)", 2_000_000_000, 30_000_000_000, "90", 95,
+        "Self-supervised pre-training on unlabelled audio; fine-tuning for recognition in five "
+        "languages; word error rates reported by dialect.",
+        "Public broadcast archives licensed to us, parliamentary recordings, Common Voice.",
+        "Voice interfaces that work for speakers of every Nordic dialect.",
+        (DemoRequest(JUPITER, 450_000, 512, 6, 150),),
+        keywords=("speech recognition", "self-supervised learning", "multilingual NLP"),
+    ),
+    DemoProject(
+        "Bursztyn Robotics sp. z o.o.", LS, -2, SUBMITTED, "AMBER-VLA",
+        "A vision-language-action model for mobile manipulators",
+        "Training a 7B vision-language-action model for mobile manipulators in factories, from "
+        "simulation and 60,000 hours of demonstrations.",
+        "vision-language-action transformer", 7_000_000_000, 80_000_000_000, "70", 90,
+        "Pre-training in simulation, then behaviour cloning on demonstrations; evaluation on "
+        "six tasks in two partner factories.",
+        "Demonstrations recorded by our robots (no people filmed); simulated episodes.",
+        "Robots that a factory can teach a new task in a day.",
+        (DemoRequest(MN5_ACC, 600_000, 512, 6, 120),),
+        keywords=("robotics", "vision-language models", "reinforcement learning"),
+    ),
+    DemoProject(
+        "Triglav Climate d.o.o.", LS, -2, SUBMITTED, "KRAS-CLIMATE",
+        "A machine-learned weather model for Central and South-East Europe",
+        "Training a graph neural network weather model at 5 km over Central and South-East "
+        "Europe, for flood warnings in karst catchments.",
+        "graph neural network (weather)", 400_000_000, 2_000_000_000, "120", 90,
+        "Training on forty years of regional reanalysis; verification against stations and "
+        "radar; case studies of past floods.",
+        "ERA5 and CERRA reanalysis, national station and radar data.",
+        "Earlier flood warnings for karst regions.",
+        (DemoRequest(LEONARDO, 240_000, 256, 6, 90),),
+        keywords=("weather forecasting", "graph neural networks", "climate"),
+    ),
+    DemoProject(
+        "Cierzo Energy Analytics S.L.", LS, -2, SUBMITTED, "CIERZO-GRID",
+        "Forecasting wind power and grid congestion across Iberia",
+        "Training a spatio-temporal model that forecasts wind power and grid congestion across "
+        "Spain and Portugal two days ahead.",
+        "spatio-temporal transformer", 600_000_000, 50_000_000_000, "35", 90,
+        "Training on ten years of turbine and grid data with weather forecasts as input; "
+        "verification against the grid operators' own forecasts.",
+        "SCADA data from partner wind farms, grid operators' open data, ECMWF forecasts.",
+        "Fewer curtailed wind-hours and cheaper balancing.",
+        (DemoRequest(MN5_ACC, 180_000, 128, 6, 40), DemoRequest(MN5_GPP, 3_000_000, 64, 6, 20)),
+        keywords=("energy forecasting", "time series", "weather forecasting"),
+    ),
+    DemoProject(
+        "Gintaras Vision UAB", LS, -2, SUBMITTED, "GINTARAS-DOC",
+        "Reading handwritten Baltic archives with a vision-language model",
+        "Fine-tuning a vision-language model to transcribe handwritten Lithuanian, Latvian and "
+        "Polish archive records from the 18th to the 20th century.",
+        "vision-language transformer", 8_000_000_000, 20_000_000_000, "25", 85,
+        "Pre-training on synthetic handwriting, then fine-tuning on transcribed pages; "
+        "character error rates reported by century and script.",
+        "Scans from three national archives under agreement; transcriptions by volunteers.",
+        "Searchable archives for historians and families.",
+        (DemoRequest(LUMI_G, 160_000, 256, 6, 40),),
+        keywords=("vision-language models", "document understanding", "multilingual NLP"),
+    ),
+    DemoProject(
+        "Wisła Semantics sp. z o.o.", LS, -2, SUBMITTED, "WISLA-LEGAL",
+        "A Polish legal model with verifiable citations",
+        "Continued pre-training of an open 8B model on Polish law and case law, with answers "
+        "that cite the provisions they rely on.",
+        "decoder-only transformer with retriever", 8_000_000_000, 120_000_000_000, "2", 85,
+        "Continued pre-training, then retrieval-augmented tuning; answers checked against the "
+        "cited provisions by lawyers.",
+        "Polish legislation and published case law; commentaries licensed from a publisher.",
+        "Legal answers that cite their sources, for small firms and citizens.",
+        (DemoRequest(LUMI_G, 200_000, 256, 6, 20),),
+        keywords=("large language models", "retrieval-augmented generation", "legal NLP"),
     ),
     DemoProject(
         "Revontuli Models Oy", LS, -1, SUBMITTED, "POHJOLA-30B",

@@ -97,7 +97,8 @@ REVIEWER = DemoPerson(
     "reviewer@demo.example",
     "Marta",
     "Rossi",
-    "Reviews: the Large Scale pool and its terms, proposals to check for conflicts",
+    "Reviews: assignments with deadlines, a draft to finish, one to accept, submitted reviews "
+    "beside the others'; bids and conflicts of the Large Scale pool",
 )
 ASSESSOR = DemoPerson(
     "technical assessor (BSC)",
@@ -111,7 +112,8 @@ OFFICER = DemoPerson(
     "officer@demo.example",
     "Claire",
     "Dubois",
-    "calls, cut-offs, and each proposal's full view (organisation, assessments, audit trail)",
+    "calls, cut-offs, each proposal's full view; Evaluation: the Large Scale cut-off's "
+    "conflicts, reviewer assignment (a decline to replace) and review progress (one overdue)",
 )
 CENTRE_ADMIN = DemoPerson(
     "centre administrator (CSC)",
@@ -479,7 +481,8 @@ class Command(BaseCommand):
     ) -> list[_Step]:
         started = self._cutoff_window(call, project.started_at_cutoff)
         aimed = self._cutoff_window(call, project.cutoff)
-        if started is None or aimed is None:
+        if started is None or aimed is None or aimed[1].closed_at is not None:
+            # A project added to the demo after its cut-off closed can no longer be submitted.
             return []
         since, first_cutoff = started
         aimed_since, cutoff = aimed
@@ -630,7 +633,10 @@ def _fill(proposal, project: DemoProject, sections, by: User, colleague: User | 
 
 def _section_data(project: DemoProject, section: str) -> dict:
     if section == "summary":
-        return {"title": project.title, "acronym": project.acronym, "abstract": project.abstract}
+        data = {"title": project.title, "acronym": project.acronym, "abstract": project.abstract}
+        if project.keywords:
+            data["keywords"] = list(project.keywords)
+        return data
     if section == "ai_plan":
         if not project.model_type:
             return {}
