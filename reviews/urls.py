@@ -12,6 +12,7 @@ from .views.decisions import urlpatterns as decision_urls
 from .views.eligibility import urlpatterns as eligibility_urls
 from .views.officer_proposal import urlpatterns as officer_proposal_urls
 from .views.pool import urlpatterns as pool_urls
+from .views.ranking import urlpatterns as ranking_urls
 from .views.reviewer import urlpatterns as reviewer_urls
 
 app_name = "reviews"
@@ -26,4 +27,5 @@ urlpatterns = [
     path("assessments/", assessments.assessment_list, name="assessment_list"),
     path("assessments/<int:pk>/", assessments.assessment_detail, name="assessment_detail"),
     *decision_urls,
+    *ranking_urls,
 ]

@@ -26,6 +26,12 @@ from .portal import (
     ReviewerFactory,
     UserFactory,
 )
+from .ranking import (
+    panel_proposal,
+    panel_reviewer,
+    ranking_cutoff,
+    review_submitted_directly,
+)
 
 __all__ = [
     "advance",
@@ -49,5 +55,9 @@ __all__ = [
     "SubmittableProposalFactory",
     "TeamMemberFactory",
     "UserFactory",
+    "panel_proposal",
+    "panel_reviewer",
     "pdf_bytes",
+    "ranking_cutoff",
+    "review_submitted_directly",
 ]
