@@ -126,7 +126,9 @@ def test_moves_need_a_reason_and_make_versions_that_survive_new_reviews(officer)
     late = panel_reviewer(cutoff.call)
     assignment = assignment_add(proposal=c, reviewer=late, by=officer)
     assignment_answer(assignment=assignment, reviewer=late, accept=True)
-    review_submitted_directly(assignment=assignment, scores=dict(zip(criteria, (5, 5))))
+    review_submitted_directly(
+        assignment=assignment, scores=dict(zip(criteria, (5, 5), strict=True))
+    )
     from reviews.models import Review
 
     Review.objects.filter(proposal=c).exclude(pk=assignment.review.pk).delete()
@@ -255,11 +257,13 @@ def test_the_ranking_page_takes_the_same_queries_for_1_and_50_proposals(
 
     add(2)
     ranking_move(
-        cutoff=cutoff, proposal=cutoff.proposals.order_by("pk").first(), to=1, reason="x", by=officer
+        cutoff=cutoff,
+        proposal=cutoff.proposals.order_by("pk").first(),
+        to=1,
+        reason="x",
+        by=officer,
     )
     client.force_login(officer)
     client.get(_url(cutoff))
-    assert_queries_constant(
-        lambda: client.get(_url(cutoff)), grow=lambda: add(48), at_most=30
-    )
+    assert_queries_constant(lambda: client.get(_url(cutoff)), grow=lambda: add(48), at_most=30)
     assert client.get(_url(cutoff)).content.decode().count('class="ranking-row') == 50
