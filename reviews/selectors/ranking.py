@@ -26,6 +26,7 @@ from decimal import Decimal
 
 from django.db.models import Count, Q
 
+from allocations.models import Centre, Partition
 from applications.models import CutOff, EvaluationCriterion, Proposal, ProposalStatus
 from applications.models import ResourceRequest as Request
 from reviews.models import (
@@ -46,6 +47,11 @@ DECIDED = (S.AWARDED, S.WAITLISTED, S.REJECTED, S.ACCEPTED, S.DECLINED, S.LAPSED
 # Reviewers who differ by this many points on a criterion disagree.
 DISAGREEMENT_POINTS = 2
 _ZERO = Decimal(0)
+_LONG_ANSWERS = (
+    "abstract", "keywords", "ai_plan", "software_stack", "containers", "data_sources",
+    "data_licences", "personal_data_measures", "ai_act_answers", "expected_impact",
+    "withdrawal_reason", "pdf_error",
+)  # fmt: skip
 
 
 @dataclass
@@ -311,9 +317,10 @@ def ranking_rows(cutoff: CutOff, *, pools: CutOffPools) -> tuple[list[RankingRow
     call's criteria. Seven queries whatever the number of proposals and reviews."""
     criteria = list(EvaluationCriterion.objects.filter(call_id=cutoff.call_id))
     proposals = list(
-        Proposal.objects.filter(cutoff=cutoff, status__in=(*RANKED, *DECIDED)).select_related(
-            "organisation"
-        )
+        Proposal.objects.filter(cutoff=cutoff, status__in=(*RANKED, *DECIDED))
+        .select_related("organisation")
+        # The table shows none of the long answers; the door re-reads a proposal it changes.
+        .defer(*_LONG_ANSWERS)
     )
     ids = [p.pk for p in proposals]
     totals: dict[int, list] = defaultdict(list)
@@ -351,24 +358,40 @@ def ranking_rows(cutoff: CutOff, *, pools: CutOffPools) -> tuple[list[RankingRow
         .values_list("request_id", "recommended_hours")
     }
     requests: dict[int, list[RequestFigure]] = defaultdict(list)
-    for request in (
+    # Plain values, not model instances: a cut-off's few partitions are named once each, and
+    # hundreds of requests do not each build a request, a partition and a centre.
+    partitions: dict[int, tuple[str, str]] = {}
+    for pk, proposal_id, offered_id, hours, partition_id, system, name, centre, unit in (
         Request.objects.filter(proposal_id__in=ids)
-        .select_related("offered_partition__partition__centre")
         .order_by("pk")
+        .values_list(
+            "pk",
+            "proposal_id",
+            "offered_partition_id",
+            "hours",
+            "offered_partition__partition_id",
+            "offered_partition__partition__system_name",
+            "offered_partition__partition__name",
+            "offered_partition__partition__centre__short_name",
+            "offered_partition__partition__unit",
+        )
     ):
-        partition = request.offered_partition.partition
-        pool = pools.by_offered.get(request.offered_partition_id)
-        requests[request.proposal_id].append(
+        if partition_id not in partitions:
+            named = Partition(
+                system_name=system, name=name, unit=unit, centre=Centre(short_name=centre)
+            )
+            partitions[partition_id] = (str(named), named.unit_label)
+        label, unit_label = partitions[partition_id]
+        pool = pools.by_offered.get(offered_id)
+        requests[proposal_id].append(
             RequestFigure(
-                request_id=request.pk,
-                partition=str(partition),
-                unit=partition.unit_label,
+                request_id=pk,
+                partition=label,
+                unit=unit_label,
                 pool_id=pool.pk if pool is not None else None,
-                requested=request.hours,
+                requested=hours,
                 # Submitted without hours: nothing recommended.
-                recommended=(recommended[request.pk] or _ZERO)
-                if request.pk in recommended
-                else None,
+                recommended=(recommended[pk] or _ZERO) if pk in recommended else None,
             )
         )
     notes: dict[int, list[PanelNote]] = defaultdict(list)

@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from applications.models import Proposal
@@ -49,6 +49,10 @@ def _page(request, cutoff, *, move_form=None, note_form=None, status=200):
             "move_form": move_form,
             "note_form": note_form,
             "pool_count": len(table.plan.pools),
+            # Named once for the page: each of hundreds of rows has a move and a note form.
+            "row_count": len(table.rows),
+            "move_url": reverse("reviews:ranking_move", kwargs={"pk": cutoff.pk}),
+            "note_url": reverse("reviews:ranking_note", kwargs={"pk": cutoff.pk}),
         },
         status=status,
     )
