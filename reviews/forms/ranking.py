@@ -1,5 +1,6 @@
-"""Shape-only forms of the panel ranking: a move (a position, or one up or down, with its
-reason), a panel note, and the funding line's waiting list size and feedback option."""
+"""Shape-only forms of the panel ranking: a move (the proposal, a position or one up or down,
+and its reason: one form above the table), a panel note (on the proposal's notes page), and the
+funding line's waiting list size and feedback option."""
 
 from __future__ import annotations
 
@@ -13,7 +14,15 @@ POSITION_MAX = 100_000
 
 
 class MoveForm(forms.Form):
-    proposal = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    proposal = forms.IntegerField(
+        min_value=1,
+        label="Proposal",
+        error_messages={
+            "required": "Choose the proposal to move.",
+            "invalid": "Choose the proposal to move.",
+            "min_value": "Choose the proposal to move.",
+        },
+    )
     direction = forms.ChoiceField(
         choices=(("", "To the position"), ("up", "Up"), ("down", "Down")), required=False
     )
@@ -43,7 +52,6 @@ class MoveForm(forms.Form):
 
 
 class PanelNoteForm(forms.Form):
-    proposal = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
     text = forms.CharField(
         max_length=PANEL_NOTE_MAX_CHARS,
         label="Panel note",

@@ -112,6 +112,10 @@ class RankingRow:
         return any(c.disagreement for c in self.criteria)
 
     @property
+    def note_count(self) -> int:
+        return len(self.notes)
+
+    @property
     def failed(self) -> list[str]:
         return [c.criterion.name for c in self.criteria if c.passed is False]
 
@@ -571,6 +575,33 @@ def ranking_table(*, cutoff: CutOff, hidden_from=None) -> RankingTable:
         application=application,
         hidden=hidden,
     )
+
+
+@dataclass
+class PanelNotes:
+    proposal: Proposal
+    notes: list[PanelNote]
+    frozen: bool  # the panel closed: no note is added any more
+
+
+def panel_notes(*, cutoff: CutOff, proposal_id: int, hidden_from=None) -> PanelNotes | None:
+    """The panel notes of one proposal the panel ranks (or has ranked), oldest first; None when
+    it is not in the cut-off's ranking or `hidden_from`, a reviewer, is conflicted with it."""
+    from reviews.selectors.conflicts import conflicted_pairs
+
+    proposal = (
+        Proposal.objects.filter(pk=proposal_id, cutoff=cutoff, status__in=(*RANKED, *DECIDED))
+        .select_related("organisation")
+        .defer(*_LONG_ANSWERS)
+        .first()
+    )
+    if proposal is None:
+        return None
+    if hidden_from is not None and (hidden_from.pk, proposal.pk) in conflicted_pairs(cutoff):
+        return None
+    notes = list(PanelNote.objects.filter(proposal=proposal).select_related("author"))
+    frozen = PanelRanking.objects.filter(cutoff=cutoff, frozen_at__isnull=False).exists()
+    return PanelNotes(proposal=proposal, notes=notes, frozen=frozen)
 
 
 def cutoff_for_ranking(*, pk: int) -> CutOff | None:

@@ -1,6 +1,7 @@
 """The panel ranking pages: the ranking table of a peer-reviewed cut-off (officers act on it; the
 call's panel reviewers read it without the rows they are conflicted with), the moves, notes and
-closing of the panel, and the funding line's preview and application.
+closing of the panel, each proposal's panel notes, and the funding line's preview and
+application.
 
 Anyone else (an applicant, an assessor, a reviewer of another call) gets a 404. Writes go
 through reviews.services.ranking and reviews.services.funding_line.
@@ -35,7 +36,7 @@ def _is_officer(user) -> bool:
     return user.has_perm(services.PERM)
 
 
-def _page(request, cutoff, *, move_form=None, note_form=None, status=200):
+def _page(request, cutoff, *, move_form=None, status=200):
     officer = _is_officer(request.user)
     table = selectors.ranking_table(cutoff=cutoff, hidden_from=None if officer else request.user)
     return render(
@@ -47,12 +48,14 @@ def _page(request, cutoff, *, move_form=None, note_form=None, status=200):
             "table": table,
             "officer": officer,
             "move_form": move_form,
-            "note_form": note_form,
+            "move_data": move_form.data if move_form is not None else {},
             "pool_count": len(table.plan.pools),
-            # Named once for the page: each of hundreds of rows has a move and a note form.
             "row_count": len(table.rows),
-            "move_url": reverse("reviews:ranking_move", kwargs={"pk": cutoff.pk}),
-            "note_url": reverse("reviews:ranking_note", kwargs={"pk": cutoff.pk}),
+            # Each of hundreds of rows links to its notes: the address is built once, the row
+            # adds its proposal's id.
+            "notes_url": reverse(
+                "reviews:ranking_notes", kwargs={"pk": cutoff.pk, "proposal": 1}
+            ).removesuffix("1/"),
         },
         status=status,
     )
@@ -110,25 +113,43 @@ def ranking_move(request, pk: int):
 
 
 @login_required
-@require_POST
-def ranking_note(request, pk: int):
-    cutoff = _officer_cutoff(request, pk)
-    form = PanelNoteForm(request.POST)
-    if form.is_valid():
-        proposal = _proposal_of(cutoff, form.cleaned_data["proposal"])
-        if proposal is None:
-            form.add_error(None, "This proposal is not in the cut-off's ranking.")
+@require_http_methods(["GET", "POST"])
+def ranking_notes(request, pk: int, proposal: int):
+    """One proposal's panel notes; officers add to them while the panel is open."""
+    cutoff = _cutoff_for(request, pk)
+    officer = _is_officer(request.user)
+    if request.method == "POST" and not officer:
+        raise Http404
+    found = selectors.panel_notes(
+        cutoff=cutoff, proposal_id=proposal, hidden_from=None if officer else request.user
+    )
+    if found is None:
+        raise Http404
+    form = PanelNoteForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.panel_note_add(
+                proposal=found.proposal, text=form.cleaned_data["text"], by=request.user
+            )
+        except ValidationError as exc:
+            form_add_service_errors(form, exc)
         else:
-            try:
-                services.panel_note_add(
-                    proposal=proposal, text=form.cleaned_data["text"], by=request.user
-                )
-            except ValidationError as exc:
-                form_add_service_errors(form, exc)
-            else:
-                messages.success(request, f"Panel note added to {proposal.reference}.")
-                return redirect("reviews:ranking", pk=cutoff.pk)
-    return _page(request, cutoff, note_form=form, status=400)
+            messages.success(request, f"Panel note added to {found.proposal.reference}.")
+            return redirect("reviews:ranking_notes", pk=cutoff.pk, proposal=found.proposal.pk)
+    return render(
+        request,
+        "reviews/officer/ranking_notes.html",
+        {
+            "cutoff": cutoff,
+            "call": cutoff.call,
+            "proposal": found.proposal,
+            "notes": found.notes,
+            "officer": officer,
+            "frozen": found.frozen,
+            "form": form,
+        },
+        status=400 if form.errors else 200,
+    )
 
 
 @login_required
@@ -209,7 +230,7 @@ def reviewer_panels(request):
 urlpatterns = [
     path("ranking/cutoffs/<int:pk>/", ranking_page, name="ranking"),
     path("ranking/cutoffs/<int:pk>/move/", ranking_move, name="ranking_move"),
-    path("ranking/cutoffs/<int:pk>/notes/", ranking_note, name="ranking_note"),
+    path("ranking/cutoffs/<int:pk>/notes/<int:proposal>/", ranking_notes, name="ranking_notes"),
     path("ranking/cutoffs/<int:pk>/close/", ranking_close, name="ranking_close"),
     path("ranking/cutoffs/<int:pk>/funding-line/", funding_line_page, name="funding_line"),
     path("reviews/panels/", reviewer_panels, name="reviewer_panels"),

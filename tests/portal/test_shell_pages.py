@@ -233,8 +233,9 @@ def _world():
     arguments["reviews:assignment_answer"] = {"pk": review_assignment.pk}
     arguments["reviews:conflict_decide"] = {"pk": detected.pk}
     # The panel ranking of a peer-reviewed cut-off (the world's call is not one: a 404 page).
-    for name in ("ranking", "ranking_move", "ranking_note", "ranking_close", "funding_line"):
+    for name in ("ranking", "ranking_move", "ranking_close", "funding_line"):
         arguments[f"reviews:{name}"] = {"pk": cutoff.pk}
+    arguments["reviews:ranking_notes"] = {"pk": cutoff.pk, "proposal": submitted.pk}
     return people, arguments
 
 

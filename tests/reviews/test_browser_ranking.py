@@ -1,5 +1,7 @@
 """The panel ranking in Chromium, on a phone (390 px): the officer opens the ranking of a cut-off
-with three proposals in the panel, moves the last one to the top with a reason, closes the panel,
+with three proposals in the panel, writes a panel note on one from its notes page, moves the last
+one to the top with a reason through the one move form (a wrong position first: what was typed
+stays), closes the panel,
 previews and applies the funding line, releases the held decision mails, and the founders' mails
 arrive (the awarded one with its hours, the waitlisted one with the reviewers' comments and
 nothing said to the panel only). The ranking page fits 390 and 1280 px at each step."""
@@ -38,11 +40,11 @@ def _rows(page) -> list[str]:
     return [row.get_attribute("id") for row in page.locator("#ranking tr.ranking-row").all()]
 
 
-def _post_and_wait(page, click, path: str) -> None:
+def _post_and_wait(page, click, path: str, expect=(200, 302)) -> None:
     """Click a submit button and wait for the portal's answer to the POST it makes."""
     with page.expect_response(lambda r: r.request.method == "POST" and path in r.url) as answer:
         click()
-    assert answer.value.status in (200, 302), answer.value.status
+    assert answer.value.status in expect, answer.value.status
     page.wait_for_load_state("load")
 
 
@@ -63,14 +65,32 @@ def test_the_officer_ranks_closes_applies_the_funding_line_and_releases_the_mail
     page.wait_for_url(f"**{ranking}")
     assert _rows(page) == [f"row-{p.pk}" for p in (best, middle, last)]
     assert horizontal_overflow(page) == 0
-    # Every label of the stacked table is there to read (none cut to nothing).
-    move = page.get_by_role("button", name=f"Move {last.reference} to the position")
+    # The one move form is there to use (none of its controls cut to nothing).
+    move = page.get_by_role("button", name="Move to the position")
     assert move.is_visible() and move.bounding_box()["width"] > 0
 
-    # The last one goes to the top, with the panel's reason.
-    page.get_by_label(f"New position of {last.reference}").fill("1")
-    page.get_by_label(f"Reason for moving {last.reference}").fill(REASON)
-    _post_and_wait(page, move.click, "/move/")
+    # A panel note on the middle one, from its row's link to its notes page.
+    page.get_by_role("link", name=f"0 notes on {middle.reference}").click()
+    page.get_by_label("Panel note").fill("Ambitious timeline; strong team.")
+    _post_and_wait(page, page.get_by_role("button", name="Add the note").click, "/notes/")
+    page.get_by_text(f"Panel note added to {middle.reference}.").wait_for()
+    assert "Ambitious timeline; strong team." in page.locator("#panel-notes").inner_text()
+    assert horizontal_overflow(page) == 0
+    page.get_by_role("link", name="Back to the panel ranking").click()
+    page.wait_for_url(f"**{ranking}#row-{middle.pk}")
+    page.get_by_role("link", name=f"1 note on {middle.reference}").wait_for()
+
+    # The last one goes to the top, with the panel's reason; a position out of range first.
+    page.get_by_label("Proposal", exact=True).select_option(str(last.pk))
+    page.get_by_label("New position").fill("9")
+    page.get_by_label("Reason for the move").fill(REASON)
+    _post_and_wait(page, move.click, "/move/", expect=(400,))
+    page.get_by_text("Choose a position from 1 to 3.").wait_for()
+    assert page.get_by_label("Reason for the move").input_value() == REASON
+    assert page.get_by_label("Proposal", exact=True).input_value() == str(last.pk)
+    assert horizontal_overflow(page) == 0
+    page.get_by_label("New position").fill("1")
+    _post_and_wait(page, page.get_by_role("button", name="Move to the position").click, "/move/")
     page.get_by_text(f"{last.reference} moved to position 1").wait_for()
     assert _rows(page) == [f"row-{p.pk}" for p in (last, best, middle)]
     assert REASON in page.locator("#versions").inner_text()
@@ -134,6 +154,7 @@ def test_the_open_ranking_fits_a_laptop(page, live_server, settings):
     page.goto(live_server.url + reverse("reviews:ranking", kwargs={"pk": cutoff.pk}))
     assert _rows(page) == [f"row-{p.pk}" for p in (best, middle, last)]
     assert horizontal_overflow(page) == 0
+    for name in ("Move to the position", "Move up one", "Move down one"):
+        assert page.get_by_role("button", name=name).is_visible()
     for proposal in (best, middle, last):
-        button = page.get_by_role("button", name=f"Move {proposal.reference} up")
-        assert button.is_visible()
+        assert page.get_by_role("link", name=f"0 notes on {proposal.reference}").is_visible()

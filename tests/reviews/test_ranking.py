@@ -173,6 +173,10 @@ def _url(cutoff, name="reviews:ranking"):
     return reverse(name, kwargs={"pk": cutoff.pk})
 
 
+def _notes_url(cutoff, proposal):
+    return reverse("reviews:ranking_notes", kwargs={"pk": cutoff.pk, "proposal": proposal.pk})
+
+
 def test_pages_for_the_officer_and_the_panel_without_conflicted_rows(client, officer):
     cutoff, link, criteria = ranking_cutoff()
     shown = panel_proposal(cutoff, link, criteria, scores=((5, 5),), officer=officer)
@@ -182,12 +186,20 @@ def test_pages_for_the_officer_and_the_panel_without_conflicted_rows(client, off
     DeclaredConflict.objects.create(reviewer=reviewer, proposal=hidden, type="personal")
     client.force_login(officer)
     page = client.get(_url(cutoff)).content.decode()
-    assert hidden.title in page and "Secret panel note" in page and 'id="close-panel"' in page
+    assert hidden.title in page and 'id="close-panel"' in page and 'id="move-form"' in page
+    # The row counts its notes and links to them; the notes are on the proposal's notes page.
+    assert f'href="{_notes_url(cutoff, hidden)}">1 note<' in page
+    assert f'href="{_notes_url(cutoff, shown)}">0 notes<' in page
+    assert "Secret panel note" in client.get(_notes_url(cutoff, hidden)).content.decode()
     client.force_login(reviewer)
     page = client.get(_url(cutoff)).content.decode()
     assert shown.title in page and "1 you have a conflict with is left out" in page
     assert hidden.title not in page and hidden.reference not in page
-    assert "Secret panel note" not in page and 'id="close-panel"' not in page
+    assert 'id="close-panel"' not in page and 'id="move-form"' not in page
+    assert client.get(_notes_url(cutoff, hidden)).status_code == 404
+    notes = client.get(_notes_url(cutoff, shown))
+    assert notes.status_code == 200 and 'id="note-form"' not in notes.content.decode()
+    assert client.post(_notes_url(cutoff, shown), {"text": "x"}).status_code == 404
     assert client.post(_url(cutoff, "reviews:ranking_close")).status_code == 404
     assert client.get(reverse("reviews:reviewer_panels")).status_code == 200
 
@@ -202,10 +214,12 @@ def test_everyone_else_gets_a_404(client, officer, who):
         "other reviewer": lambda: panel_reviewer(ranking_cutoff()[0].call),
     }[who]()
     client.force_login(user)
-    for name in ("reviews:ranking", "reviews:funding_line"):
-        assert client.get(_url(cutoff, name)).status_code == 404
-    for name in ("reviews:ranking_move", "reviews:ranking_note", "reviews:ranking_close"):
+    notes = _notes_url(cutoff, proposal)
+    for url in (_url(cutoff), _url(cutoff, "reviews:funding_line"), notes):
+        assert client.get(url).status_code == 404
+    for name in ("reviews:ranking_move", "reviews:ranking_close"):
         assert client.post(_url(cutoff, name), {"proposal": proposal.pk}).status_code == 404
+    assert client.post(notes, {"text": "x"}).status_code == 404
 
 
 def test_a_move_from_the_page_keeps_what_was_typed_on_error(client, officer):
@@ -225,6 +239,14 @@ def test_a_move_from_the_page_keeps_what_was_typed_on_error(client, officer):
     assert answer.status_code == 400
     page = answer.content.decode()
     assert "Choose a position from 1 to 2." in page and 'value="Kept reason"' in page
+    # The one move form keeps the proposal chosen and the position typed.
+    assert f'<option value="{b.pk}" selected>2. {b.reference}' in page and 'value="7"' in page
+    answer = client.post(
+        _url(cutoff, "reviews:ranking_move"), {"to": "1", "direction": "", "reason": "Kept"}
+    )
+    assert answer.status_code == 400
+    page = answer.content.decode()
+    assert "Choose the proposal to move." in page and 'value="Kept"' in page
     answer = client.post(
         _url(cutoff, "reviews:ranking_move"),
         {"proposal": b.pk, "direction": "up", "reason": "Industrial relevance"},
@@ -233,6 +255,33 @@ def test_a_move_from_the_page_keeps_what_was_typed_on_error(client, officer):
     assert _ids(ranking_table(cutoff=cutoff)) == [b.pk, a.pk]
     page = client.get(_url(cutoff)).content.decode()
     assert "moved a proposal from 2 to 1 — Industrial relevance" in page
+
+
+def test_panel_notes_on_their_own_page_keep_what_was_typed_and_freeze(client, officer):
+    cutoff, link, criteria = ranking_cutoff()
+    proposal = panel_proposal(cutoff, link, criteria, scores=((5, 5),), officer=officer)
+    client.force_login(officer)
+    url = _notes_url(cutoff, proposal)
+    page = client.get(url).content.decode()
+    assert "No panel note on this proposal yet." in page and 'id="note-form"' in page
+    answer = client.post(url, {"text": "   "})
+    assert answer.status_code == 400 and "Write the note." in answer.content.decode()
+    answer = client.post(url, {"text": "x" * 20_000})
+    assert answer.status_code == 400
+    assert "x" * 20_000 in answer.content.decode()
+    answer = client.post(url, {"text": "Strong team; ambitious timeline."}, follow=True)
+    page = answer.content.decode()
+    assert f"Panel note added to {proposal.reference}." in page
+    assert "Strong team; ambitious timeline." in page
+    assert ">1 note<" in client.get(_url(cutoff)).content.decode()
+    # A proposal of another cut-off is not this ranking's.
+    other = panel_proposal(*ranking_cutoff(), scores=(), officer=officer)
+    assert client.get(_notes_url(cutoff, other)).status_code == 404
+    panel_close(cutoff=cutoff, by=officer)
+    page = client.get(url).content.decode()
+    assert 'id="note-form"' not in page and "the ranking and its notes are frozen" in page
+    answer = client.post(url, {"text": "Too late"})
+    assert answer.status_code == 400 and "the ranking is frozen" in answer.content.decode()
 
 
 def test_the_ranking_page_takes_the_same_queries_for_1_and_50_proposals(
