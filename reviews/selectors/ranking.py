@@ -23,8 +23,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 
-from django.db.models import Count, Q
+from django.db.models import Count, Max, Min, Q, Sum
 
 from allocations.models import Centre, Partition
 from applications.models import CutOff, EvaluationCriterion, Proposal, ProposalStatus
@@ -47,6 +48,11 @@ DECIDED = (S.AWARDED, S.WAITLISTED, S.REJECTED, S.ACCEPTED, S.DECLINED, S.LAPSED
 # Reviewers who differ by this many points on a criterion disagree.
 DISAGREEMENT_POINTS = 2
 _ZERO = Decimal(0)
+# The proposal fields the ranking reads (table, funding line, API, decision door's arguments).
+_ROW_FIELDS = (
+    "id", "call_id", "cutoff_id", "organisation_id", "organisation__legal_name", "status",
+    "reference", "title", "submitted_at",
+)  # fmt: skip
 _LONG_ANSWERS = (
     "abstract", "keywords", "ai_plan", "software_stack", "containers", "data_sources",
     "data_licences", "personal_data_measures", "ai_act_answers", "expected_impact",
@@ -60,11 +66,12 @@ class CriterionFigure:
     mean: Decimal | None = None
     spread: int | None = None
 
-    @property
+    # Read for every row by the funding line, the page and the API: worked out once.
+    @cached_property
     def disagreement(self) -> bool:
         return self.spread is not None and self.spread >= DISAGREEMENT_POINTS
 
-    @property
+    @cached_property
     def passed(self) -> bool | None:
         """None when the criterion has no threshold or no score yet."""
         if self.criterion.threshold is None or self.mean is None:
@@ -116,6 +123,11 @@ class RankingRow:
         return len(self.notes)
 
     @property
+    def pk(self) -> int:
+        """The proposal's id, read without the model's pk lookup (hundreds of rows, often)."""
+        return self.proposal.id
+
+    @cached_property
     def failed(self) -> list[str]:
         return [c.criterion.name for c in self.criteria if c.passed is False]
 
@@ -255,7 +267,7 @@ class RankingTable:
 
     def lines_before(self, row: RankingRow) -> list[PoolPlan]:
         """The pools whose funding line is drawn just above `row`."""
-        return [p for p in self.plan.pools if p.ran_out_at == row.proposal.pk]
+        return [p for p in self.plan.pools if p.ran_out_at == row.pk]
 
     @property
     def pools_not_run_out(self) -> list[PoolPlan]:
@@ -271,9 +283,9 @@ def score_order(rows: list[RankingRow]) -> list[int]:
 
     def key(row: RankingRow):
         score = row.weighted_score
-        return (score is None, -(score or _ZERO), row.proposal.submitted_at, row.proposal.pk)
+        return (score is None, -(score or _ZERO), row.proposal.submitted_at, row.pk)
 
-    return [row.proposal.pk for row in sorted(rows, key=key)]
+    return [row.pk for row in sorted(rows, key=key)]
 
 
 def apply_moves(order: list[int], moves: list[dict]) -> list[int]:
@@ -310,12 +322,6 @@ def ranking_order(rows: list[RankingRow], ranking: PanelRanking | None, versions
 # --- rows ------------------------------------------------------------------------------------
 
 
-def _mean(values: list) -> Decimal | None:
-    if not values:
-        return None
-    return Decimal(sum(Decimal(v) for v in values)) / len(values)
-
-
 def ranking_rows(cutoff: CutOff, *, pools: CutOffPools) -> tuple[list[RankingRow], list]:
     """Every ranked or decided proposal of the cut-off with its figures (unordered), and the
     call's criteria. Seven queries whatever the number of proposals and reviews."""
@@ -323,29 +329,36 @@ def ranking_rows(cutoff: CutOff, *, pools: CutOffPools) -> tuple[list[RankingRow
     proposals = list(
         Proposal.objects.filter(cutoff=cutoff, status__in=(*RANKED, *DECIDED))
         .select_related("organisation")
-        # The table shows none of the long answers; the door re-reads a proposal it changes.
-        .defer(*_LONG_ANSWERS)
+        # What the table, the funding line and the API read; the door re-reads a proposal it
+        # changes, so hundreds of rows do not each carry the whole application.
+        .only(*_ROW_FIELDS)
     )
     ids = [p.pk for p in proposals]
-    totals: dict[int, list] = defaultdict(list)
-    for proposal_id, total in (
-        Review.objects.filter(proposal__cutoff=cutoff, status=Review.Status.SUBMITTED)
+    # Sums and counts from the database (a mean is then one exact division): three reviews
+    # per proposal and a score per criterion each make thousands of rows otherwise.
+    totals: dict[int, tuple[Decimal, int]] = {
+        proposal_id: (total, n)
+        for proposal_id, total, n in Review.objects.filter(
+            proposal__cutoff=cutoff, status=Review.Status.SUBMITTED
+        )
         .order_by()
-        .values_list("proposal_id", "weighted_total")
-    ):
-        if total is not None:
-            totals[proposal_id].append(total)
-    scores: dict[tuple[int, int], list[int]] = defaultdict(list)
-    for proposal_id, criterion_id, score in (
-        CriterionScore.objects.filter(
+        .values("proposal_id")
+        .annotate(total=Sum("weighted_total"), n=Count("weighted_total"))
+        .values_list("proposal_id", "total", "n")
+        if n
+    }
+    scores: dict[tuple[int, int], tuple[int, int, int, int]] = {
+        (proposal_id, criterion_id): (total, n, low, high)
+        for proposal_id, criterion_id, total, n, low, high in CriterionScore.objects.filter(
             review__proposal__cutoff=cutoff,
             review__status=Review.Status.SUBMITTED,
             score__isnull=False,
         )
         .order_by()
-        .values_list("review__proposal_id", "criterion_id", "score")
-    ):
-        scores[(proposal_id, criterion_id)].append(score)
+        .values("review__proposal_id", "criterion_id")
+        .annotate(total=Sum("score"), n=Count("score"), low=Min("score"), high=Max("score"))
+        .values_list("review__proposal_id", "criterion_id", "total", "n", "low", "high")
+    }
     assigned = dict(
         ReviewAssignment.objects.filter(proposal__cutoff=cutoff)
         .exclude(status=ReviewAssignment.Status.DECLINED)
@@ -405,20 +418,23 @@ def ranking_rows(cutoff: CutOff, *, pools: CutOffPools) -> tuple[list[RankingRow
     for proposal in proposals:
         figures = []
         for criterion in criteria:
-            given = scores.get((proposal.pk, criterion.pk), [])
+            given = scores.get((proposal.pk, criterion.pk))
             figures.append(
-                CriterionFigure(
+                CriterionFigure(criterion=criterion)
+                if given is None
+                else CriterionFigure(
                     criterion=criterion,
-                    mean=_mean(given),
-                    spread=(max(given) - min(given)) if given else None,
+                    mean=Decimal(given[0]) / given[1],
+                    spread=given[3] - given[2],
                 )
             )
+        total, submitted = totals.get(proposal.pk, (None, 0))
         rows.append(
             RankingRow(
                 proposal=proposal,
-                weighted_score=_mean(totals.get(proposal.pk, [])),
+                weighted_score=Decimal(total) / submitted if submitted else None,
                 criteria=figures,
-                reviews_submitted=len(totals.get(proposal.pk, [])),
+                reviews_submitted=submitted,
                 reviews_assigned=assigned.get(proposal.pk, 0),
                 requests=requests.get(proposal.pk, []),
                 notes=notes.get(proposal.pk, []),
@@ -455,14 +471,14 @@ def funding_plan(
             row.running = {pool_id: running[pool_id] for pool_id in plans}
         if row.weighted_score is None:
             decisions.append(
-                PlannedDecision(row.proposal.pk, "reject", {}, "No review of it was submitted.")
+                PlannedDecision(row.pk, "reject", {}, "No review of it was submitted.")
             )
             continue
         if row.failed_threshold:
             names = ", ".join(row.failed)
             decisions.append(
                 PlannedDecision(
-                    row.proposal.pk,
+                    row.pk,
                     "reject",
                     {},
                     f"The reviewers' mean score is below the threshold on: {names}.",
@@ -472,7 +488,7 @@ def funding_plan(
         if unpooled or not needs:
             decisions.append(
                 PlannedDecision(
-                    row.proposal.pk,
+                    row.pk,
                     "reject",
                     {},
                     "The technical assessment recommends no hours this cut-off can hold.",
@@ -489,7 +505,7 @@ def funding_plan(
                 plans[pool_id].awarded += hours
             decisions.append(
                 PlannedDecision(
-                    row.proposal.pk,
+                    row.pk,
                     "award",
                     {r.request_id: r.need for r in row.requests if r.need > 0},
                 )
@@ -497,12 +513,12 @@ def funding_plan(
             continue
         for pool_id in short:
             if plans[pool_id].ran_out_at is None:
-                plans[pool_id].ran_out_at = row.proposal.pk
+                plans[pool_id].ran_out_at = row.pk
         if waitlisted < waitlist_size:
             waitlisted += 1
             decisions.append(
                 PlannedDecision(
-                    row.proposal.pk,
+                    row.pk,
                     "waitlist",
                     {},
                     "It ranked below the funding line of this cut-off; it is on the waiting "
@@ -512,7 +528,7 @@ def funding_plan(
         else:
             decisions.append(
                 PlannedDecision(
-                    row.proposal.pk,
+                    row.pk,
                     "reject",
                     {},
                     "It ranked below the funding line: the hours of this cut-off went to "
@@ -536,7 +552,7 @@ def ranking_table(*, cutoff: CutOff, hidden_from=None) -> RankingTable:
     )
     pools = cutoff_pools(cutoff=cutoff)
     rows, criteria = ranking_rows(cutoff, pools=pools)
-    by_id = {row.proposal.pk: row for row in rows}
+    by_id = {row.pk: row for row in rows}
     ordered = [by_id[pk] for pk in ranking_order(rows, ranking, versions)]
     for rank, row in enumerate(ordered, start=1):
         row.rank = rank
@@ -549,11 +565,11 @@ def ranking_table(*, cutoff: CutOff, hidden_from=None) -> RankingTable:
     hidden = 0
     if hidden_from is not None:
         conflicted = {p for r, p in conflicted_pairs(cutoff) if r == hidden_from.pk}
-        visible = [row for row in ordered if row.proposal.pk not in conflicted]
+        visible = [row for row in ordered if row.pk not in conflicted]
         hidden = len(ordered) - len(visible)
         ordered = visible
         # Lines drawn above a hidden row move down to the next visible one.
-        visible_ids = [row.proposal.pk for row in ordered]
+        visible_ids = [row.pk for row in ordered]
         all_ids = [pk for pk in ranking_order(rows, ranking, versions)]
         for pool in plan.pools:
             if pool.ran_out_at is not None and pool.ran_out_at not in visible_ids:
@@ -563,8 +579,8 @@ def ranking_table(*, cutoff: CutOff, hidden_from=None) -> RankingTable:
     planned = {d.proposal_id: d for d in plan.decisions}
     for row in ordered:
         row.pool_cells = [(pool, row.running.get(pool.pool_id)) for pool in plan.pools]
-        row.lines_above = [p for p in plan.pools if p.ran_out_at == row.proposal.pk]
-        row.planned = planned.get(row.proposal.pk)
+        row.lines_above = [p for p in plan.pools if p.ran_out_at == row.pk]
+        row.planned = planned.get(row.pk)
     return RankingTable(
         cutoff=cutoff,
         ranking=ranking,

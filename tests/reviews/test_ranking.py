@@ -11,7 +11,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from applications.models import ProposalStatus
+from applications.models import Proposal, ProposalStatus
 from portal.models import Activity
 from reviews.models import DeclaredConflict, RankingVersion, ReviewerProfile
 from reviews.selectors.ranking import ranking_table
@@ -255,6 +255,34 @@ def test_a_move_from_the_page_keeps_what_was_typed_on_error(client, officer):
     assert _ids(ranking_table(cutoff=cutoff)) == [b.pk, a.pk]
     page = client.get(_url(cutoff)).content.decode()
     assert "moved a proposal from 2 to 1 — Industrial relevance" in page
+
+
+def test_the_table_rows_show_every_figure_with_the_texts_escaped(client, officer):
+    cutoff, link, criteria = ranking_cutoff(
+        pool_hours=Decimal(30_000), criteria=((2, 3), (1, None))
+    )
+    top = panel_proposal(cutoff, link, criteria, scores=((5, 5), (3, 5)), officer=officer)
+    over = panel_proposal(cutoff, link, criteria, scores=((4, 4),), officer=officer)
+    failing = panel_proposal(cutoff, link, criteria, scores=((2, 2),), officer=officer)
+    Proposal.objects.filter(pk=top.pk).update(title='<b>Fast & "furious"</b>')
+    client.force_login(officer)
+    page = client.get(_url(cutoff)).content.decode()
+    assert "&lt;b&gt;Fast &amp; &quot;furious&quot;&lt;/b&gt;" in page and "<b>Fast" not in page
+    rows = page.split('class="ranking-row')[1:]
+    first, second, third = rows
+    # Weighted totals 15 and 11: mean 13; criterion 1 spread 2 flags a disagreement.
+    assert ">13.00<" in first and "Criterion 1: 4.00, spread 2" in first
+    assert "Disagreement" in first and "Threshold passed" in first and "Above the line" in first
+    assert "Criterion 2: 5.00, spread 0</li>" in first and "2 of 2 submitted" in first
+    assert "Disagreement" not in second and "Below the line" in second
+    assert "Below threshold" in third and "Below a threshold" in third
+    assert 'class="ranking-row ranking-failed"' in page
+    # The pool's 30,000 hours hold the first proposal's 20,000, not the second's: its line is
+    # drawn between them.
+    line = page.index("run out here")
+    assert page.index(f'id="row-{top.pk}"') < line < page.index(f'id="row-{over.pk}"')
+    assert page.index(f'id="row-{over.pk}"') < page.index(f'id="row-{failing.pk}"')
+    assert "20,000 / 20,000" in first
 
 
 def test_panel_notes_on_their_own_page_keep_what_was_typed_and_freeze(client, officer):
