@@ -67,7 +67,7 @@ class RankingRowSerializer(serializers.Serializer):
     proposal = serializers.IntegerField(source="proposal.pk")
     reference = serializers.CharField(source="proposal.reference")
     title = serializers.CharField(source="proposal.title")
-    organisation = serializers.CharField(source="proposal.organisation.legal_name")
+    organisation = serializers.CharField(source="proposal.organisation_name")
     status = serializers.CharField(source="proposal.status")
     weighted_score = serializers.DecimalField(
         max_digits=10, decimal_places=3, allow_null=True, coerce_to_string=False

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 
-from django.db.models import Count, Max, Min, Q, Sum
+from django.db.models import Count, F, Max, Min, Q, Sum
 
 from allocations.models import Centre, Partition
 from applications.models import CutOff, EvaluationCriterion, Proposal, ProposalStatus
@@ -50,7 +50,7 @@ DISAGREEMENT_POINTS = 2
 _ZERO = Decimal(0)
 # The proposal fields the ranking reads (table, funding line, API, decision door's arguments).
 _ROW_FIELDS = (
-    "id", "call_id", "cutoff_id", "organisation_id", "organisation__legal_name", "status",
+    "id", "call_id", "cutoff_id", "organisation_id", "status",
     "reference", "title", "submitted_at",
 )  # fmt: skip
 _LONG_ANSWERS = (
@@ -328,10 +328,11 @@ def ranking_rows(cutoff: CutOff, *, pools: CutOffPools) -> tuple[list[RankingRow
     criteria = list(EvaluationCriterion.objects.filter(call_id=cutoff.call_id))
     proposals = list(
         Proposal.objects.filter(cutoff=cutoff, status__in=(*RANKED, *DECIDED))
-        .select_related("organisation")
         # What the table, the funding line and the API read; the door re-reads a proposal it
-        # changes, so hundreds of rows do not each carry the whole application.
+        # changes, so hundreds of rows do not each carry the whole application (nor build an
+        # organisation for its name).
         .only(*_ROW_FIELDS)
+        .annotate(organisation_name=F("organisation__legal_name"))
     )
     ids = [p.pk for p in proposals]
     # Sums and counts from the database (a mean is then one exact division): three reviews

@@ -129,7 +129,7 @@ def ranking_body(table, notes_url: str) -> SafeString:
             f'<td data-label="Rank"><strong>{row.rank}</strong></td>'
             f'<th scope="row" class="cell-wide"><span class="text-nowrap">{reference}</span> '
             f"<bdi>{escape(proposal.title)}</bdi>"
-            f'<div class="small text-muted"><bdi>{escape(proposal.organisation.legal_name)}</bdi>'
+            f'<div class="small text-muted"><bdi>{escape(proposal.organisation_name)}</bdi>'
             f" · {statuses.get(proposal.status, escape(proposal.status))}</div></th>"
             f'<td class="text-md-end" data-label="Weighted score">{score}</td>'
             f'<td data-label="Criteria">{_criteria(row)}</td>'
