@@ -154,6 +154,18 @@ ACTIONS: dict[str, ActivityAction] = _table(
         "{actor} awarded {hours} hours on {partition}, above the {recommended} recommended: "
         "{reason}",
     ),
+    # --- the panel ranking and the funding line (staff only: the panel's work stays with it) --
+    ActivityAction(
+        "ranking.move", S, "{actor} moved the proposal from {from} to {to} in the ranking: {reason}"
+    ),
+    ActivityAction("panel_note.add", S, "{actor} wrote a panel note on the proposal"),
+    ActivityAction("panel.close", S, "{actor} closed the panel; the ranking is frozen"),
+    ActivityAction(
+        "funding_line.apply",
+        S,
+        "{actor} applied the funding line: {awarded} awarded, {waitlisted} waitlisted, "
+        "{rejected} rejected",
+    ),
     # --- decision mails held for review (staff only: an applicant sees the mail, not its review)
     ActivityAction("notification.edit", S, "{actor} edited the held mail to {to}"),
     ActivityAction("notification.release", S, "{actor} released a held mail"),

@@ -22,6 +22,7 @@ from .api.pool import (
 )
 from .api.reply import ProposalReplySubmitView, ProposalReplyView, ProposalReviewsView
 from .api.reviews import ReviewerReviewSubmitView, ReviewerReviewsView, ReviewerReviewView
+from .api.ranking import CutOffRankingView, FundingLineApplyView, FundingLinePreviewView
 from .api.workspace import OfficerWorkspaceView
 
 app_name = "reviews_api"
@@ -71,6 +72,17 @@ urlpatterns = [
     ),
     path("reviewer/conflicts/", ReviewerConflictsView.as_view(), name="reviewer_conflicts"),
     path("calls/<int:id>/reviewer-pool/", CallPoolView.as_view(), name="call_pool"),
+    path("cutoffs/<int:id>/ranking/", CutOffRankingView.as_view(), name="cutoff_ranking"),
+    path(
+        "cutoffs/<int:id>/funding-line/preview/",
+        FundingLinePreviewView.as_view(),
+        name="cutoff_funding_line_preview",
+    ),
+    path(
+        "cutoffs/<int:id>/funding-line/",
+        FundingLineApplyView.as_view(),
+        name="cutoff_funding_line",
+    ),
     path("cutoffs/<int:id>/conflicts/", CutOffConflictsView.as_view(), name="cutoff_conflicts"),
     path("conflicts/<int:id>/decision/", ConflictDecisionView.as_view(), name="conflict_decision"),
     *router.urls,

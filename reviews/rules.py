@@ -124,3 +124,24 @@ def reply_was_opened(user, proposal) -> bool:
 # right of reply was opened (and afterwards, to read them again). Staff read the reviews
 # elsewhere, with the reviewers' names.
 rules.add_perm("reviews.reply_to_reviews", applies_with_proposal & reply_was_opened)
+
+
+# --- the panel ranking and the funding line -------------------------------------------------------
+
+# Moving proposals, panel notes, closing the panel: the programme office chairs the panel.
+rules.add_perm("reviews.manage_panel", officer_checks_eligibility)
+
+
+@rules.predicate
+def reviews_for_cutoffs_call(user, cutoff) -> bool:
+    from reviews.selectors.pool import accepted_terms_call_ids
+
+    return cutoff is not None and cutoff.call_id in accepted_terms_call_ids(user=user)
+
+
+# The ranking table (read only for the panel's reviewers, minus the rows they are conflicted
+# with: reviews.selectors.ranking.ranking_table's `hidden_from`).
+rules.add_perm(
+    "reviews.view_panel_ranking",
+    officer_checks_eligibility | (holds_reviewer_role & reviews_for_cutoffs_call),
+)

@@ -13,6 +13,7 @@ from .views.eligibility import urlpatterns as eligibility_urls
 from .views.officer_proposal import urlpatterns as officer_proposal_urls
 from .views.peer_review_settings import urlpatterns as peer_review_settings_urls
 from .views.pool import urlpatterns as pool_urls
+from .views.ranking import urlpatterns as ranking_urls
 from .views.reply import urlpatterns as reply_urls
 from .views.reviewer import urlpatterns as reviewer_urls
 from .views.scoring import urlpatterns as scoring_urls
@@ -31,5 +32,6 @@ urlpatterns = [
     path("assessments/", assessments.assessment_list, name="assessment_list"),
     path("assessments/<int:pk>/", assessments.assessment_detail, name="assessment_detail"),
     *decision_urls,
+    *ranking_urls,
     *reply_urls,
 ]

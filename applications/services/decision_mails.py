@@ -13,6 +13,11 @@ The mails' templates and the context each expects:
   for a rejection an optional `reason`; for any outcome `comments`, the technical assessment's
   comments to the applicant as a list of {"partition", "comment"} (never the comments to the
   panel, which stay with the staff).
+- `panel_decision`: the same as `fcfs_decision`, worded for a proposal the panel ranked; a
+  waitlisting or a rejection may carry `reviews`, the anonymised reviews as a list of
+  {"reviewer": "Reviewer 1", "comments": [{"criterion", "comment"}]} (comments to the applicant
+  only: never a reviewer's name, email or affiliation, their comment to the panel, or a note of
+  the panel).
 """
 
 from __future__ import annotations
@@ -27,9 +32,14 @@ from .proposals._common import _proposal_context, _team_recipients
 
 ELIGIBILITY_REFUSED = "eligibility_refused"
 FCFS_DECISION = "fcfs_decision"
+PANEL_DECISION = "panel_decision"
 FCFS_OUTCOMES = ("award", "waitlist", "reject")
 # What each known template cannot do without; a producer that forgets one fails loudly in tests.
-REQUIRED_CONTEXT = {ELIGIBILITY_REFUSED: ("reason",), FCFS_DECISION: ("outcome",)}
+REQUIRED_CONTEXT = {
+    ELIGIBILITY_REFUSED: ("reason",),
+    FCFS_DECISION: ("outcome",),
+    PANEL_DECISION: ("outcome",),
+}
 KEY_PREFIX = "decision-mail"
 OCCASION_MAX_CHARS = 40
 
@@ -46,7 +56,7 @@ def _check_context(template: str, context: dict[str, Any]) -> None:
     missing = [name for name in REQUIRED_CONTEXT.get(template, ()) if not context.get(name)]
     if missing:
         raise ValueError(f"The {template} mail needs {', '.join(missing)} in its context.")
-    if template == FCFS_DECISION and context["outcome"] not in FCFS_OUTCOMES:
+    if template in (FCFS_DECISION, PANEL_DECISION) and context["outcome"] not in FCFS_OUTCOMES:
         raise ValueError(f"Unknown outcome {context['outcome']!r}; one of {FCFS_OUTCOMES}.")
 
 

@@ -27,7 +27,11 @@ from allocations import units
 from allocations.models import Allocation, CapacityPool
 from allocations.services import pool_reserve
 from applications.models import CutOffPool, Proposal, ResourceRequest
-from applications.services.decision_mails import FCFS_DECISION, decision_mail_hold
+from applications.services.decision_mails import (
+    FCFS_DECISION,
+    PANEL_DECISION,
+    decision_mail_hold,
+)
 from applications.services.proposals.transitions import proposal_transition
 from portal.services.activity import activity_record
 from reviews.models import TechnicalAssessment
@@ -208,6 +212,11 @@ def _comments(lines: list[RequestLine]) -> list[dict[str, str]]:
     ]
 
 
+def _mail_template(proposal: Proposal) -> str:
+    """A proposal the panel ranked hears it in the panel's words."""
+    return PANEL_DECISION if proposal.call.is_peer_reviewed else FCFS_DECISION
+
+
 def _fresh(proposal: Proposal) -> Proposal:
     """The proposal as stored (the door locks it; a page's copy may be stale)."""
     return Proposal.objects.select_related("call", "cutoff", "organisation").get(pk=proposal.pk)
@@ -264,7 +273,7 @@ def proposal_award(
     unit_of = {line.request.pk: line.partition.unit_label for line, _ in awarded}
     decision_mail_hold(
         proposal=proposal,
-        template=FCFS_DECISION,
+        template=_mail_template(proposal),
         context={
             "outcome": "award",
             "awarded": [
@@ -285,9 +294,12 @@ def proposal_award(
 
 
 @transaction.atomic
-def proposal_waitlist(*, proposal: Proposal, by, reason: str = "") -> Proposal:
+def proposal_waitlist(
+    *, proposal: Proposal, by, reason: str = "", reviews: list[dict] | None = None
+) -> Proposal:
     """Put the proposal on the waiting list (its hours do not fit now); it can be awarded or
-    rejected later. The optional reason goes to the applicant."""
+    rejected later. The optional reason goes to the applicant, with `reviews` (the anonymised
+    reviews, reviews.selectors.ranking.anonymised_review_comments) when given."""
     _require_officer(by)
     reason = _clean_reason(reason)
     proposal = _fresh(proposal)
@@ -295,8 +307,12 @@ def proposal_waitlist(*, proposal: Proposal, by, reason: str = "") -> Proposal:
     proposal = proposal_transition(proposal=proposal, action="waitlist", by=by, **details)
     decision_mail_hold(
         proposal=proposal,
-        template=FCFS_DECISION,
-        context={"outcome": "waitlist", "reason": reason},
+        template=_mail_template(proposal),
+        context={
+            "outcome": "waitlist",
+            "reason": reason,
+            **({"reviews": reviews} if reviews else {}),
+        },
         by=by,
         occasion="waitlist",
     )
@@ -304,9 +320,11 @@ def proposal_waitlist(*, proposal: Proposal, by, reason: str = "") -> Proposal:
 
 
 @transaction.atomic
-def proposal_reject(*, proposal: Proposal, by, reason: str) -> Proposal:
+def proposal_reject(
+    *, proposal: Proposal, by, reason: str, reviews: list[dict] | None = None
+) -> Proposal:
     """Reject the proposal with the reason the applicant reads, beside each centre's comment to
-    the applicant."""
+    the applicant and, when given, the anonymised `reviews`."""
     _require_officer(by)
     reason = _clean_reason(reason, required=True)
     proposal = _fresh(proposal)
@@ -314,8 +332,13 @@ def proposal_reject(*, proposal: Proposal, by, reason: str) -> Proposal:
     proposal = proposal_transition(proposal=proposal, action="reject", by=by, reason=reason)
     decision_mail_hold(
         proposal=proposal,
-        template=FCFS_DECISION,
-        context={"outcome": "reject", "reason": reason, "comments": _comments(lines)},
+        template=_mail_template(proposal),
+        context={
+            "outcome": "reject",
+            "reason": reason,
+            "comments": _comments(lines),
+            **({"reviews": reviews} if reviews else {}),
+        },
         by=by,
         occasion="reject",
     )

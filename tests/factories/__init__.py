@@ -26,6 +26,12 @@ from .portal import (
     ReviewerFactory,
     UserFactory,
 )
+from .ranking import (
+    panel_proposal,
+    panel_review_submitted,
+    panel_reviewer,
+    ranking_cutoff,
+)
 from .reply import (
     pool_reviewer_for,
     proposal_in_reply,
@@ -72,10 +78,14 @@ __all__ = [
     "SubmittableProposalFactory",
     "TeamMemberFactory",
     "UserFactory",
+    "panel_proposal",
+    "panel_reviewer",
     "pdf_bytes",
     "pool_reviewer_for",
     "proposal_in_reply",
     "proposal_in_review",
     "review_submitted",
     "reviews_all_submitted",
+    "ranking_cutoff",
+    "panel_review_submitted",
 ]

@@ -247,6 +247,10 @@ def _world():
     for name in ("proposal_reply", "proposal_reply_autosave"):
         arguments[f"reviews:{name}"] = {"pk": replying.pk}
     arguments["reviews:cutoff_reply"] = {"pk": replying.cutoff_id}
+    # The panel ranking of that peer-reviewed cut-off.
+    for name in ("ranking", "ranking_move", "ranking_close", "funding_line"):
+        arguments[f"reviews:{name}"] = {"pk": replying.cutoff_id}
+    arguments["reviews:ranking_notes"] = {"pk": replying.cutoff_id, "proposal": replying.pk}
     return people, arguments
 
 
