@@ -20,9 +20,9 @@ from .api.pool import (
     ReviewerConflictsView,
     ReviewerPoolsView,
 )
+from .api.ranking import CutOffRankingView, FundingLineApplyView, FundingLinePreviewView
 from .api.reply import ProposalReplySubmitView, ProposalReplyView, ProposalReviewsView
 from .api.reviews import ReviewerReviewSubmitView, ReviewerReviewsView, ReviewerReviewView
-from .api.ranking import CutOffRankingView, FundingLineApplyView, FundingLinePreviewView
 from .api.workspace import OfficerWorkspaceView
 
 app_name = "reviews_api"

@@ -31,6 +31,7 @@ from allocations.models import Centre, Partition
 from applications.models import CutOff, EvaluationCriterion, Proposal, ProposalStatus
 from applications.models import ResourceRequest as Request
 from reviews.models import (
+    INACTIVE_ASSIGNMENT_STATUSES,
     CriterionScore,
     FundingLineApplication,
     PanelNote,
@@ -40,6 +41,7 @@ from reviews.models import (
     TechnicalAssessment,
 )
 from reviews.selectors.decisions import CutOffPools, cutoff_pools
+from reviews.selectors.reviews import reviewer_numbers_of
 
 S = ProposalStatus
 # Proposals the panel ranks, and the ones it read before and now sees decided.
@@ -362,7 +364,7 @@ def ranking_rows(cutoff: CutOff, *, pools: CutOffPools) -> tuple[list[RankingRow
     }
     assigned = dict(
         ReviewAssignment.objects.filter(proposal__cutoff=cutoff)
-        .exclude(status=ReviewAssignment.Status.DECLINED)
+        .exclude(status__in=INACTIVE_ASSIGNMENT_STATUSES)
         .values("proposal_id")
         .annotate(n=Count("pk"))
         .values_list("proposal_id", "n")
@@ -645,14 +647,16 @@ def panel_cutoffs_for_reviewer(*, reviewer) -> list[CutOff]:
 
 
 def anonymised_review_comments(*, proposal_ids) -> dict[int, list[dict]]:
-    """Per proposal, its submitted reviews' comments to the applicant as "Reviewer 1, 2, 3" (in
-    submission order) with each criterion's name: never a name, an email, an affiliation, the
-    comment to the panel or a panel note. Two queries."""
+    """Per proposal, its submitted reviews' comments to the applicant as "Reviewer 1, 2, 3" (the
+    numbering the applicant read with the right of reply: reviewer_numbers_of) with each
+    criterion's name: never a name, an email, an affiliation, the comment to the panel or a
+    panel note. Three queries."""
+    numbers = reviewer_numbers_of(proposal_ids)
     reviews = (
         Review.objects.filter(proposal_id__in=proposal_ids, status=Review.Status.SUBMITTED)
-        .order_by("proposal_id", "submitted_at", "pk")
+        .order_by("proposal_id", "assignment_id")
         .prefetch_related("scores__criterion")
-        .only("pk", "proposal_id", "submitted_at")
+        .only("pk", "proposal_id", "assignment_id", "submitted_at")
     )
     comments: dict[int, list[dict]] = defaultdict(list)
     for review in reviews:
@@ -661,6 +665,8 @@ def anonymised_review_comments(*, proposal_ids) -> dict[int, list[dict]]:
             for score in review.scores.all()
             if score.comment_to_applicant.strip()
         ]
-        number = len(comments[review.proposal_id]) + 1
+        number = numbers.get(review.proposal_id, {}).get(review.assignment_id)
+        if number is None:
+            continue
         comments[review.proposal_id].append({"reviewer": f"Reviewer {number}", "comments": said})
     return {pk: [c for c in given if c["comments"]] for pk, given in comments.items()}

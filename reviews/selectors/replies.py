@@ -23,6 +23,7 @@ from reviews.models import (
     ReviewAssignment,
     TechnicalAssessment,
 )
+from reviews.selectors.reviews import reviewer_numbers
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ class CriterionComment:
 
 @dataclass(frozen=True)
 class AnonymisedReview:
-    number: int  # "Reviewer 1", in the order the reviews were written
+    number: int  # "Reviewer 1": reviews.selectors.reviews.reviewer_numbers, as reviewers see it
     criteria: list[CriterionComment]
 
     @property
@@ -59,10 +60,10 @@ class ApplicantReviews:
 
 
 def submitted_reviews(*, proposal: Proposal) -> QuerySet[Review]:
-    """The proposal's submitted reviews in the order they were written (stable numbering)."""
+    """The proposal's submitted reviews in their reviewers' order (reviewer_numbers)."""
     return (
         Review.objects.filter(proposal=proposal, status=Review.Status.SUBMITTED)
-        .order_by("submitted_at", "pk")
+        .order_by("assignment_id")
         .prefetch_related(
             Prefetch(
                 "scores",
@@ -76,8 +77,9 @@ def submitted_reviews(*, proposal: Proposal) -> QuerySet[Review]:
 
 def applicant_reviews(*, proposal: Proposal) -> ApplicantReviews:
     """What the applicant reads with the right of reply (asked by the caller:
-    reviews.read_reviews). Four queries whatever the number of reviews and criteria."""
+    reviews.read_reviews). Five queries whatever the number of reviews and criteria."""
     shows_scores = proposal.call.reply_shows_scores
+    numbers = reviewer_numbers(proposal.pk)
     reviews = [
         AnonymisedReview(
             number=number,
@@ -91,7 +93,8 @@ def applicant_reviews(*, proposal: Proposal) -> ApplicantReviews:
                 for s in review.scores.all()
             ],
         )
-        for number, review in enumerate(submitted_reviews(proposal=proposal), start=1)
+        for review in submitted_reviews(proposal=proposal)
+        if (number := numbers.get(review.assignment_id))
     ]
     assessments = [
         AssessmentComment(

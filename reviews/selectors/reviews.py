@@ -67,16 +67,27 @@ def others_visible(call_id: int) -> bool:
     return row.others_reviews_after_submit if row else True
 
 
-def reviewer_numbers(proposal_id: int) -> dict[int, int]:
-    """Assignment id -> its reviewer's number on the proposal, by assignment order (declined
-    ones aside), so "Reviewer 2" names the same review for everyone who may see it."""
-    ids = (
-        ReviewAssignment.objects.filter(proposal_id=proposal_id)
+def reviewer_numbers_of(proposal_ids) -> dict[int, dict[int, int]]:
+    """Per proposal, assignment id -> its reviewer's number ("Reviewer 2"), by assignment order
+    with declined and conflicted ones aside. The one numbering everyone sees: the reviewers
+    reading each other, the applicant reading the reviews and the decision mail, and the panel
+    reading a reply that answers "Reviewer 2". One query."""
+    numbers: dict[int, dict[int, int]] = {}
+    rows = (
+        ReviewAssignment.objects.filter(proposal_id__in=list(proposal_ids))
         .exclude(status__in=INACTIVE_ASSIGNMENT_STATUSES)
-        .order_by("pk")
-        .values_list("pk", flat=True)
+        .order_by("proposal_id", "pk")
+        .values_list("proposal_id", "pk")
     )
-    return {pk: n for n, pk in enumerate(ids, start=1)}
+    for proposal_id, pk in rows:
+        given = numbers.setdefault(proposal_id, {})
+        given[pk] = len(given) + 1
+    return numbers
+
+
+def reviewer_numbers(proposal_id: int) -> dict[int, int]:
+    """Assignment id -> its reviewer's number on the proposal (see reviewer_numbers_of)."""
+    return reviewer_numbers_of([proposal_id]).get(proposal_id, {})
 
 
 def others_reviews(*, assignment: ReviewAssignment, own: Review | None) -> list[OtherReview]:

@@ -253,7 +253,7 @@ def test_nothing_an_applicant_reaches_names_a_reviewer(client, django_capture_on
         assert proposal.reference in texts["the proposal's PDF"]
         if user != team[-1]:  # the team is mailed; a colleague off the team is not
             mails = " ".join(where for where, _ in seen if "mail" in where)
-            assert "mail reply_opened" in mails and "mail fcfs_decision" in mails
+            assert "mail reply_opened" in mails and "mail panel_decision" in mails
         for where, text in seen:
             for secret in secrets:
                 assert secret not in text, f"{secret!r} reached {user.email} on {where}"
