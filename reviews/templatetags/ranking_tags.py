@@ -116,7 +116,7 @@ def ranking_body(table, notes_url: str) -> SafeString:
             out.append(_line(pool, f"{hours(pool.free)} {escape(pool.unit)} run out here"))
         proposal = row.proposal
         pk = row.pk
-        reference = escape(proposal.reference)
+        reference = escape(proposal.reference or "")
         score = (
             two_places(row.weighted_score)
             if row.weighted_score is not None
@@ -160,7 +160,7 @@ def proposal_options(rows, selected: str = "") -> SafeString:
     options = "".join(
         f'<option value="{row.proposal.pk}"'
         f"{' selected' if str(row.proposal.pk) == selected else ''}>"
-        f"{row.rank}. {escape(row.proposal.reference)} — {escape(_short(row.proposal.title))}"
+        f"{row.rank}. {escape(row.proposal.reference or '')} — {escape(_short(row.proposal.title))}"
         "</option>"
         for row in rows
     )

@@ -1,7 +1,8 @@
 """Property (hypothesis): for random pools, organisations, teams and declared or detected
 conflicts, every conflicted pair is in conflicted_pairs, and such a reviewer is never offered
 the proposal to check, may never read it, and never finds its title, a review or a score of it
-on their pages or in their API (even when assigned before the conflict came to light)."""
+on their pages, the panel ranking (page, notes, API) or their API (even when assigned before the
+conflict came to light)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,9 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from applications.models import TeamMember
+from applications.models import Proposal, ProposalStatus, TeamMember
 from portal.models import Membership
-from reviews.models import DeclaredConflict, DetectedConflict, ReviewAssignment
+from reviews.models import DeclaredConflict, DetectedConflict, PanelNote, ReviewAssignment
 from reviews.selectors.conflicts import (
     conflicted_pairs,
     may_read_proposal,
@@ -121,6 +122,13 @@ def test_no_conflicted_reviewer_sees_the_proposal(links, dismiss_first, settings
             scores={criterion.pk: 4},
             comments={criterion.pk: "Secret review comment"},
         )
+    # In review, so that the panel ranking lists them (and the panel's reviewers read it).
+    Proposal.objects.filter(pk__in=[p.pk for p in proposals]).update(
+        status=ProposalStatus.IN_REVIEW
+    )
+    PanelNote.objects.bulk_create(
+        PanelNote(proposal=p, text=f"Panel note on {p.title}") for p in proposals
+    )
     client = Client()
     for reviewer in reviewers:
         offered = set(proposals_to_check(reviewer=reviewer).values_list("pk", flat=True))
@@ -132,8 +140,13 @@ def test_no_conflicted_reviewer_sees_the_proposal(links, dismiss_first, settings
                 "reviews_api:reviewer_reviews",
                 "reviews_api:reviewer_assignments",
                 "reviews_api:reviewer_bids",
+                "reviews:reviewer_panels",
             )
         )
+        ranking = client.get(reverse("reviews:ranking", kwargs={"pk": cutoff.pk}))
+        ranking_api = client.get(reverse("reviews_api:cutoff_ranking", kwargs={"id": cutoff.pk}))
+        assert ranking.status_code == ranking_api.status_code == 200
+        reachable += ranking.content.decode() + ranking_api.content.decode()
         for proposal in proposals:
             if (reviewer.pk, proposal.pk) in pairs:
                 assert proposal.pk not in offered
@@ -142,6 +155,11 @@ def test_no_conflicted_reviewer_sees_the_proposal(links, dismiss_first, settings
                 assert "Secret review comment" not in reachable
                 check = reverse("reviews:conflict_check", kwargs={"pk": proposal.pk})
                 assert client.get(check).status_code == 404
+                assert f"Panel note on {proposal.title}" not in reachable
+                notes = reverse(
+                    "reviews:ranking_notes", kwargs={"pk": cutoff.pk, "proposal": proposal.pk}
+                )
+                assert client.get(notes).status_code == 404
                 assignment = assignments[(reviewer.pk, proposal.pk)]
                 for url in (
                     reverse("reviews:review", kwargs={"pk": assignment.pk}),
