@@ -105,6 +105,25 @@ class AssignmentPage:
     preview: Preview | None
 
 
+# Each suggestion solves the cut-off again (a fraction of a second at 500 proposals): the page
+# suggests for this many gaps at most; "fill gaps only" fills them all at once.
+REPLACEMENT_SUGGESTIONS_MAX = 10
+
+
+def _gaps_to_fill(proposals: list[Proposal], *, wanted: int) -> list[ReviewAssignment]:
+    """The declined or conflicted assignments whose proposal is still short of reviewers (one
+    per missing reviewer, the latest first), at most REPLACEMENT_SUGGESTIONS_MAX: a gap already
+    filled needs no suggestion."""
+    gaps = []
+    for proposal in proposals:
+        active = sum(not a.is_inactive for a in proposal.assignments)
+        inactive = sorted(
+            (a for a in proposal.assignments if a.is_inactive), key=lambda a: a.pk, reverse=True
+        )
+        gaps.extend(inactive[: max(0, wanted - active)])
+    return gaps[:REPLACEMENT_SUGGESTIONS_MAX]
+
+
 def cutoff_assignment_page(*, cutoff: CutOff) -> AssignmentPage:
     proposals = list(
         Proposal.objects.filter(cutoff=cutoff, status__in=ASSIGNABLE_STATUSES)
@@ -132,7 +151,9 @@ def cutoff_assignment_page(*, cutoff: CutOff) -> AssignmentPage:
             reviewers[row.reviewer_id].load += 1
         if row.proposal_id in by_id:
             by_id[row.proposal_id].assignments.append(row)
-    declined = [a for p in proposals for a in p.assignments if a.is_inactive]
+    from reviews.services.assignment import reviewers_per_proposal
+
+    declined = _gaps_to_fill(proposals, wanted=reviewers_per_proposal(cutoff.call))
     for assignment, found in replacement_suggestions(cutoff=cutoff, declined=declined).items():
         row = next(a for a in declined if a.pk == assignment)
         row.replacement = found

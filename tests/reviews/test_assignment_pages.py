@@ -174,4 +174,4 @@ def test_the_assignment_page_costs_the_same_for_1_and_50(
     assert response.content.decode().count('name="proposal"') == n
 
 
-QUERIES_ASSIGNMENT_PAGE = 11
+QUERIES_ASSIGNMENT_PAGE = 12

@@ -128,3 +128,20 @@ def test_setting_aside_twice_changes_nothing(world):
     pair = {(assignment.reviewer_id, proposal.pk)}
     assert len(assignments_conflicted(pairs=pair, by=None, cause="declared")) == 1
     assert assignments_conflicted(pairs=pair, by=None, cause="declared") == []
+
+
+def test_a_gap_already_filled_gets_no_suggestion(world, client):
+    from reviews.services.assignment import assignment_add, assignment_answer
+
+    proposal = eligible_proposal(world.cutoff)
+    assignments = [assigned_reviewer(proposal, officer=world.officer) for _ in range(3)]
+    substitute = pool_member(world.cutoff.call, first_name="Sub", last_name="Stitute")
+    pool_member(world.cutoff.call, first_name="Spare", last_name="Hand")
+    leaving = assignments[0]
+    assignment_answer(assignment=leaving, reviewer=leaving.reviewer, accept=False, reason="Away")
+    client.force_login(world.officer)
+    url = reverse("reviews:cutoff_assignment", kwargs={"pk": world.cutoff.pk})
+    assert f'id="replacement-{leaving.pk}"' in client.get(url).content.decode()
+    assignment_add(proposal=proposal, reviewer=substitute, by=world.officer)
+    # Three reviewers again: the decline is history, not a gap.
+    assert f'id="replacement-{leaving.pk}"' not in client.get(url).content.decode()
