@@ -206,7 +206,9 @@ CALLS = (
         offers={
             ("BSC", "MareNostrum 5", "ACC"): 2_000_000,
             ("CSC", "LUMI", "LUMI-G"): 2_000_000,
-            ("CINECA", "Leonardo", "Booster"): 2_000_000,
+            # Leonardo's share is the tightest: at the peer-reviewed cut-off the panel's funding
+            # line falls inside the list there.
+            ("CINECA", "Leonardo", "Booster"): 600_000,
             ("JSC", "JUPITER", "Booster"): 3_000_000,
             ("BSC", "MareNostrum 5", "GPP"): 20_000_000,
         },
