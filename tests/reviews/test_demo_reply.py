@@ -30,7 +30,8 @@ def _snapshot(cutoff):
 
 
 def test_the_demo_teams_answer_the_reviews_and_go_to_the_panel(client):
-    call_command("seed_demo", stdout=StringIO())
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
     now = timezone.now()
     cutoff = review_cutoff()
     replies = list(ProposalReply.objects.filter(proposal__cutoff=cutoff).select_related("proposal"))
@@ -53,6 +54,9 @@ def test_the_demo_teams_answer_the_reviews_and_go_to_the_panel(client):
     (open_reply,) = [r for r in replies if r.deadline > now]
     assert open_reply.proposal.status == ProposalStatus.IN_REPLY
     assert not open_reply.is_submitted and open_reply.text == OPEN_DRAFT
+    # The login lines name that team as the applicant login to try the reply with.
+    assert "applicant (Large Scale)" in out.getvalue()
+    assert open_reply.proposal.created_by.email in out.getvalue()
     client.force_login(open_reply.proposal.created_by)
     page = client.get(reverse("reviews:proposal_reply", args=[open_reply.proposal_id]))
     text = page.content.decode()
