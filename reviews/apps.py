@@ -23,6 +23,8 @@ class ReviewsConfig(AppConfig):
         from .demo_assessments import assessment_demo_chapter
         from .demo_decisions import decision_demo_chapter
         from .demo_pool import pool_demo_chapter
+        from .demo_ranking import ranking_demo_chapter
+        from .demo_reply import reply_demo_chapter
         from .demo_reviews import review_assessment_demo_chapter, review_demo_chapter
 
         transition_guard_register(every_centre_assessed_guard, actions=DECISION_ACTIONS)
@@ -49,10 +51,13 @@ class ReviewsConfig(AppConfig):
         )
         # The demo's evaluation chapters, in story order: eligibility, the assessments, the
         # first-come-first-served decisions, the Large Scale call's reviewer pool and conflicts,
-        # its peer review (its centres assess before the decisions' sweeps would find them late).
+        # its peer review (its centres assess before the decisions' sweeps would find them late),
+        # the right of reply and the panel ranking.
         demo_chapter_register(eligibility_demo_seed)
         demo_chapter_register(assessment_demo_chapter)
         demo_chapter_register(review_assessment_demo_chapter)
         demo_chapter_register(decision_demo_chapter)
         demo_chapter_register(pool_demo_chapter)
         demo_chapter_register(review_demo_chapter)
+        demo_chapter_register(reply_demo_chapter)
+        demo_chapter_register(ranking_demo_chapter)

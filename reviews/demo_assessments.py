@@ -29,7 +29,14 @@ ASSESSED_PROPOSALS = 1
 def _eligible_demo_proposals(now: datetime, officer, centres: set[int]) -> list[Proposal]:
     """The eligible demo proposals; without any, two submitted ones of a passed cut-off with a
     request at the assessor's centre are declared eligible through the door."""
-    in_evaluation = (ProposalStatus.ELIGIBLE, ProposalStatus.IN_REVIEW)
+    # Those the peer review took on to the reply and the panel since still count: a rerun
+    # finds them and declares no more eligible.
+    in_evaluation = (
+        ProposalStatus.ELIGIBLE,
+        ProposalStatus.IN_REVIEW,
+        ProposalStatus.IN_REPLY,
+        ProposalStatus.IN_PANEL,
+    )
     found = list(Proposal.objects.filter(status__in=in_evaluation).order_by("submitted_at", "pk"))
     if found or officer is None:
         return found

@@ -600,10 +600,12 @@ def _review_steps(cutoff: CutOff, clock: _Clock) -> list:
         return set(profile.expertise_keywords if profile else ())
 
     answerable = [a for a in (*plan.submitted, plan.draft, plan.declined) if a is not None]
+    answered_at: dict[int, datetime] = {}
     for n, assignment in enumerate(answerable):
         if assignment.status != ReviewAssignment.Status.ASSIGNED:
             continue
         accept = assignment is not plan.declined
+        answered_at[assignment.pk] = clock.at(RUN_DAYS_AGO - 1, 1 + (n % 8))
 
         def answer(pk=assignment.pk, accept=accept):
             row = ReviewAssignment.objects.select_related("reviewer", "proposal").get(pk=pk)
@@ -614,15 +616,30 @@ def _review_steps(cutoff: CutOff, clock: _Clock) -> list:
                 assignment=row, reviewer=reviewer, accept=accept, reason=DECLINE_REASON
             )
 
-        steps.append((clock.at(RUN_DAYS_AGO - 1, 1 + (n % 8)), answer))
+        steps.append((answered_at[assignment.pk], answer))
 
-    for n, assignment in enumerate(plan.submitted):
+    # The reviews come in over the two weeks after the assignment: most proposals have their
+    # three in the first week (the right of reply opens for them then, and its deadline has
+    # passed by now), the rest in the second week (one complete a few days ago: its reply is
+    # still open).
+    late_complete = [p for p in complete if p != weak][-1:] if len(complete) > 2 else []
+    early = [
+        a
+        for a in plan.submitted
+        if a.proposal_id in complete and a.proposal_id not in late_complete
+    ]
+    # The late-complete proposal's reviews last: its reply opened only a few days ago.
+    late = sorted(
+        (a for a in plan.submitted if a not in early),
+        key=lambda a: a.proposal_id in late_complete,
+    )
+    timed = [(a, 15 - (n * 4 // max(len(early), 1))) for n, a in enumerate(early)]
+    timed += [(a, 10 - (n * 7 // max(len(late), 1))) for n, a in enumerate(late)]
+    for n, (assignment, days_ago) in enumerate(timed):
         place = by_proposal[assignment.proposal_id].index(assignment)
-        # The reviews come in over the two weeks after the assignment, the demo reviewer's
-        # in the second week.
-        days_ago = 13 - (n * 11 // max(len(plan.submitted), 1))
-        if assignment.reviewer.email == DEMO_REVIEWER_EMAIL:
-            days_ago = min(days_ago, 8)
+        at = clock.at(days_ago, 2 + n % 6)
+        if assignment.pk in answered_at:  # a weekend may fold both onto one Monday
+            at = max(at, answered_at[assignment.pk] + timedelta(hours=1))
 
         def submit(pk=assignment.pk, place=place):
             row = ReviewAssignment.objects.select_related("proposal").get(pk=pk)
@@ -639,7 +656,7 @@ def _review_steps(cutoff: CutOff, clock: _Clock) -> list:
             review_save(assignment=row, reviewer=reviewer, values=values, expected_version=None)
             review_submit(assignment=row, reviewer=reviewer)
 
-        steps.append((clock.at(days_ago, 2 + n % 6), submit))
+        steps.append((at, submit))
 
     if plan.draft is not None:
 

@@ -112,6 +112,7 @@ def test_the_demo_evaluates_at_past_moments_mostly_within_the_promise(client):
     schedule = {("applications.Call", "opens_at"), ("applications.Call", "closes_at")}
     schedule.add(("applications.CutOff", "at"))
     schedule.add(("reviews.ReviewAssignment", "deadline"))  # reviews still due
+    schedule.add(("applications.ProposalReply", "deadline"))  # a reply still open
     now = timezone.now()
     for model in apps.get_models():
         if model._meta.app_label not in ("portal", "allocations", "applications", "reviews"):

@@ -39,7 +39,14 @@ from allocations.units import Unit, convert
 from applications import hooks
 from applications.deadlines import local_to_utc
 from applications.demo_clock import demo_moment
-from applications.models import AI_ACT_QUESTIONS, Call, CutOff, Proposal, ProposalStatus
+from applications.models import (
+    AI_ACT_QUESTIONS,
+    Call,
+    CutOff,
+    Proposal,
+    ProposalReply,
+    ProposalStatus,
+)
 from applications.modes import AccessMode
 from applications.services import calls as call_services
 from applications.services import proposals as proposal_services
@@ -98,7 +105,8 @@ REVIEWER = DemoPerson(
     "Marta",
     "Rossi",
     "Reviews: assignments with deadlines, a draft to finish, one to accept, submitted reviews "
-    "beside the others'; bids and conflicts of the Large Scale pool",
+    "beside the others'; bids and conflicts of the Large Scale pool; Panels: the Large Scale "
+    "ranking, without the proposals you are conflicted with",
 )
 ASSESSOR = DemoPerson(
     "technical assessor (BSC)",
@@ -113,7 +121,9 @@ OFFICER = DemoPerson(
     "Claire",
     "Dubois",
     "calls, cut-offs, each proposal's full view; Evaluation: the Large Scale cut-off's "
-    "conflicts, reviewer assignment (a decline to replace) and review progress (one overdue)",
+    "conflicts, reviewer assignment (a decline to replace), review progress (one overdue), the "
+    "right of reply, and the panel ranking (a move, notes, a funding line inside the list): "
+    "close the panel and preview the funding line",
 )
 CENTRE_ADMIN = DemoPerson(
     "centre administrator (CSC)",
@@ -206,7 +216,9 @@ CALLS = (
         offers={
             ("BSC", "MareNostrum 5", "ACC"): 2_000_000,
             ("CSC", "LUMI", "LUMI-G"): 2_000_000,
-            ("CINECA", "Leonardo", "Booster"): 2_000_000,
+            # Leonardo's share is the tightest: at the peer-reviewed cut-off the panel's funding
+            # line falls inside the list there.
+            ("CINECA", "Leonardo", "Booster"): 600_000,
             ("JSC", "JUPITER", "Booster"): 3_000_000,
             ("BSC", "MareNostrum 5", "GPP"): 20_000_000,
         },
@@ -562,6 +574,35 @@ class Command(BaseCommand):
         ):
             yield
 
+    def _reply_team(self) -> list[DemoPerson]:
+        """The Large Scale team whose right of reply is open now (the evaluation's chapters
+        leave one), as a login to try: Lumen, the founder's company, applies to no peer-reviewed
+        cut-off."""
+        reply = (
+            ProposalReply.objects.filter(
+                proposal__status=ProposalStatus.IN_REPLY,
+                proposal__call__mode=AccessMode.LARGE_SCALE,
+                deadline__gt=timezone.now(),
+            )
+            .exclude(status=ProposalReply.Status.SUBMITTED)
+            .select_related("proposal__created_by")
+            .order_by("deadline", "pk")
+            .first()
+        )
+        if reply is None:
+            return []
+        owner = reply.proposal.created_by
+        return [
+            DemoPerson(
+                "applicant (Large Scale)",
+                owner.email,
+                owner.first_name,
+                owner.last_name,
+                f"{reply.proposal.acronym}: the anonymised reviews and the reply form (a draft "
+                "saved, the deadline ahead)",
+            )
+        ]
+
     def _print_logins(self, calls: list[Call], seconds: float) -> None:
         out = self.stdout
         proposals = Proposal.objects.filter(call__in=calls)
@@ -576,11 +617,12 @@ class Command(BaseCommand):
         )
         out.write(f"Open {DEMO_URL} and log in as:")
         out.write("")
-        width = max(len(p.role) for p in PEOPLE)
-        email_width = max(len(p.email) for p in PEOPLE)
+        people = [*PEOPLE, *self._reply_team()]
+        width = max(len(p.role) for p in people)
+        email_width = max(len(p.email) for p in people)
         out.write(f"  {'role':<{width}}  {'email':<{email_width}}  {'password':<18}  try")
         out.write(f"  {'-' * width}  {'-' * email_width}  {'-' * 18}  {'-' * 30}")
-        for p in PEOPLE:
+        for p in people:
             out.write(
                 f"  {p.role:<{width}}  {p.email:<{email_width}}  {DEMO_PASSWORD:<18}  {p.does}"
             )
