@@ -86,7 +86,11 @@ class RankingRowSerializer(serializers.Serializer):
 
     def get_running_totals(self, row) -> list[dict]:
         return PoolTotalSerializer(
-            [{"pool": pool.pool_id, "running_total": total} for pool, total in row.pool_cells],
+            [
+                {"pool": pool.pool_id, "running_total": total}
+                for pool, total in row.pool_cells
+                if total is not None
+            ],
             many=True,
         ).data
 

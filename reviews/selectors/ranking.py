@@ -455,7 +455,9 @@ def funding_plan(
     plans = {
         pool.pk: PoolPlan(
             pool_id=pool.pk,
-            label=pool.label,
+            # The partition names the pool: within one cut-off each has one (the pool's own
+            # label repeats the call and the cut-off the page already names).
+            label=str(pool.partition),
             unit=pool.partition.unit_label,
             free=pools.free_of(pool.pk),
         )
@@ -471,7 +473,8 @@ def funding_plan(
         if row.contends:
             for pool_id, hours in needs.items():
                 running[pool_id] += hours
-            row.running = {pool_id: running[pool_id] for pool_id in plans}
+            # Only the pools the proposal draws from: a total it adds nothing to is noise.
+            row.running = {pool_id: running[pool_id] for pool_id in needs}
         if row.weighted_score is None:
             decisions.append(
                 PlannedDecision(row.pk, "reject", {}, "No review of it was submitted.")

@@ -139,7 +139,7 @@ def ranking_body(table, notes_url: str) -> SafeString:
             f'<td data-label="Running total">{_running(row, labels)}</td>'
             f'<td data-label="Funding line">{_funding(row)}</td>'
             f'<td data-label="Panel notes"><a class="text-nowrap" href="{escape(notes_url)}{pk}/">'
-            f"{count} note{'' if count == 1 else 's'}"
+            f"{'No' if count == 0 else count} note{'' if count == 1 else 's'}"
             f'<span class="visually-hidden"> on {reference}</span></a></td></tr>'
         )
     for pool in table.pools_not_run_out:

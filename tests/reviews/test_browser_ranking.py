@@ -70,7 +70,7 @@ def test_the_officer_ranks_closes_applies_the_funding_line_and_releases_the_mail
     assert move.is_visible() and move.bounding_box()["width"] > 0
 
     # A panel note on the middle one, from its row's link to its notes page.
-    page.get_by_role("link", name=f"0 notes on {middle.reference}").click()
+    page.get_by_role("link", name=f"No notes on {middle.reference}").click()
     page.get_by_label("Panel note").fill("Ambitious timeline; strong team.")
     _post_and_wait(page, page.get_by_role("button", name="Add the note").click, "/notes/")
     page.get_by_text(f"Panel note added to {middle.reference}.").wait_for()
@@ -157,4 +157,4 @@ def test_the_open_ranking_fits_a_laptop(page, live_server, settings):
     for name in ("Move to the position", "Move up one", "Move down one"):
         assert page.get_by_role("button", name=name).is_visible()
     for proposal in (best, middle, last):
-        assert page.get_by_role("link", name=f"0 notes on {proposal.reference}").is_visible()
+        assert page.get_by_role("link", name=f"No notes on {proposal.reference}").is_visible()

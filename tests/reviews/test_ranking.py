@@ -93,15 +93,20 @@ def test_each_pool_draws_its_funding_line_where_it_runs_out(officer):
     on_b = panel_proposal(cutoff, other, criteria, scores=((2, 2),), hours=Decimal(40_000))
     table = ranking_table(cutoff=cutoff)
     assert _ids(table) == [top.pk, second.pk, third.pk, on_b.pk]
-    pool_a, pool_b = sorted(table.plan.pools, key=lambda p: p.label)
+    by_id = {p.pool_id: p for p in table.plan.pools}
+    pool_a, pool_b = by_id[link.pool_id], by_id[other.pool_id]
+    # Named by the partition: the pool's own label repeats the call and the cut-off.
+    assert pool_a.label == str(link.offered_partition.partition)
     # 30,000 + 15,000 recommended fit in 50,000; the third's 20,000 does not.
     assert pool_a.ran_out_at == third.pk and pool_a.awarded == Decimal(45_000)
     assert pool_b.ran_out_at is None and pool_b.awarded == Decimal(40_000)
     rows = {row.proposal.pk: row for row in table.rows}
     assert rows[second.pk].running[pool_a.pool_id] == Decimal(45_000)
     assert rows[third.pk].running[pool_a.pool_id] == Decimal(65_000)
-    assert [p.label for p in rows[third.pk].lines_above] == ["Panel pool A"]
+    assert [p.pool_id for p in rows[third.pk].lines_above] == [pool_a.pool_id]
     assert rows[on_b.pk].planned.outcome == "award"
+    # Each row's running totals are those of the pools it draws from.
+    assert set(rows[on_b.pk].running) == {pool_b.pool_id}
 
 
 def test_moves_need_a_reason_and_make_versions_that_survive_new_reviews(officer):
@@ -190,7 +195,7 @@ def test_pages_for_the_officer_and_the_panel_without_conflicted_rows(client, off
     assert hidden.title in page and 'id="close-panel"' in page and 'id="move-form"' in page
     # The row counts its notes and links to them; the notes are on the proposal's notes page.
     assert f'href="{_notes_url(cutoff, hidden)}">1 note<' in page
-    assert f'href="{_notes_url(cutoff, shown)}">0 notes<' in page
+    assert f'href="{_notes_url(cutoff, shown)}">No notes<' in page
     assert "Secret panel note" in client.get(_notes_url(cutoff, hidden)).content.decode()
     client.force_login(reviewer)
     page = client.get(_url(cutoff)).content.decode()
