@@ -14,7 +14,7 @@ class ReviewsConfig(AppConfig):
             waiting_provider_register,
         )
         from applications.models import Proposal
-        from reviews.selectors.waiting import assessment_waiting_refine
+        from reviews.selectors.waiting import assessment_waiting_refine, reviews_waiting_refine
         from reviews.services.assessments import DECISION_ACTIONS, every_centre_assessed_guard
         from reviews.signals import open_assessments_on_eligibility
 
@@ -32,7 +32,9 @@ class ReviewsConfig(AppConfig):
 
         # Neither the right of reply nor the panel before every review owed is in.
         transition_guard_register(reviews_complete_guard, actions=REVIEWS_COMPLETE_ACTIONS)
-        # What the officer's lists say a proposal in evaluation waits on (a centre's assessment).
+        # What the officer's lists say a proposal in evaluation waits on: its peer reviews, then
+        # (registered after, so its answer wins) a centre's assessment still open.
+        waiting_provider_register(WaitingProvider("peer_review", reviews_waiting_refine))
         waiting_provider_register(
             WaitingProvider("technical_assessment", assessment_waiting_refine)
         )

@@ -70,10 +70,13 @@ class CutOffProposalSerializer(serializers.Serializer):
     waiting_on = serializers.ChoiceField(
         choices=WaitingOn.choices,
         help_text="Whose move it is: eligibility check, technical assessment (overdue or not), "
-        "decision, decided; empty for a withdrawn proposal.",
+        "peer review, right of reply, panel ranking, decision, decided; empty for a withdrawn "
+        "proposal.",
     )
     waiting_for = serializers.CharField(
-        help_text="Who it waits for, e.g. the centres still assessing: 'CSC, IT4I (overdue)'."
+        help_text="Who it waits for, in a few words: the centres still assessing ('CSC, IT4I "
+        "(overdue)'), the reviews ('1 of 3 reviews in', 'no reviewer yet'), the reply ('reply "
+        "due 14 Dec 2026', 'reply in')."
     )
     submitted_at = UTCDateTimeField(allow_null=True)
     time_to_access = TimeToAccessSerializer(
@@ -96,7 +99,8 @@ class CutOffProposalsView(GenericAPIView):
         summary="A cut-off's submitted proposals (programme officers)",
         description="In submission order, the order in which first-come-first-served decides. "
         "`waiting_on` keeps those waiting on the eligibility check, a technical assessment on "
-        "time (`assessment`) or overdue (`overdue`), the decision, or those decided.",
+        "time (`assessment`) or overdue (`overdue`), their peer reviews (`reviews`), the "
+        "applicant's reply (`reply`), the panel (`panel`), the decision, or those decided.",
         tags=["workspace"],
         parameters=[
             OpenApiParameter(

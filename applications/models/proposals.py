@@ -43,8 +43,9 @@ class WaitingOn(models.TextChoices):
     """Whose move a submitted proposal waits on: what the officer's lists filter and count by.
 
     Kept on the proposal (`Proposal.waiting_on`) rather than worked out per view, because it
-    depends on the technical assessments of the `reviews` app, which `applications` may not
-    import: the door sets it from the status, and the assessment services refresh it through
+    depends on the technical assessments and peer reviews of the `reviews` app, which
+    `applications` may not import: the door sets it from the status, and the assessment,
+    assignment and review services refresh it through
     the hook `applications.hooks.waiting_provider_register` (applications.services.proposals.
     waiting). The same goes for who it waits for (`waiting_for`, the centres still assessing),
     so that a list's page reads both with its rows and asks no other app. A kept column lets a
@@ -55,6 +56,11 @@ class WaitingOn(models.TextChoices):
     ELIGIBILITY = "eligibility", "Eligibility check"
     ASSESSMENT = "assessment", "Technical assessment"
     ASSESSMENT_OVERDUE = "assessment_overdue", "Technical assessment, overdue"
+    # Peer review: the reviewers ("1 of 3 reviews in", "no reviewer yet"), then the applicant's
+    # right of reply ("reply due 14 Dec 2026"), then the panel's ranking.
+    REVIEWS = "reviews", "Peer review"
+    REPLY = "reply", "Right of reply"
+    PANEL = "panel", "Panel ranking"
     DECISION = "decision", "Decision"
     DECIDED = "decided", "Decided"
 

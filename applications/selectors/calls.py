@@ -289,6 +289,9 @@ WAITING_FILTERS: dict[str, tuple[str, str]] = {
     "eligibility": ("Eligibility check", WaitingOn.ELIGIBILITY),
     "assessment": ("Technical assessment, on time", WaitingOn.ASSESSMENT),
     "overdue": ("Technical assessment, overdue", WaitingOn.ASSESSMENT_OVERDUE),
+    "reviews": ("Peer review", WaitingOn.REVIEWS),
+    "reply": ("Right of reply", WaitingOn.REPLY),
+    "panel": ("Panel ranking", WaitingOn.PANEL),
     "decision": ("Decision", WaitingOn.DECISION),
     "decided": ("Decided", WaitingOn.DECIDED),
 }

@@ -26,6 +26,7 @@ from portal.services.activity import activity_record
 
 from .proposals.conflicts import EditConflict
 from .proposals.transitions import proposal_transition
+from .proposals.waiting import proposals_waiting_refresh
 
 # The reply's own status (draft or submitted), not the proposal's: the proposal's changes only
 # through the door.
@@ -67,6 +68,8 @@ def reply_open(*, proposal: Proposal, by, now: datetime | None = None) -> Propos
     reply, _ = ProposalReply.objects.update_or_create(
         proposal=proposal, defaults={"opened_at": now, "deadline": deadline}
     )
+    # The door set "waiting on the reply" before the reply existed: now its deadline is known.
+    proposals_waiting_refresh(proposal_ids=[proposal.pk])
     return reply
 
 
@@ -195,6 +198,8 @@ def _submit(reply: ProposalReply, *, by, expected_version: int | None, now) -> P
     reply.version += 1
     reply.save(update_fields=["status", "submitted_at", "submitted_by", "version"])
     activity_record(actor=by, verb="reply.submit", target=reply.proposal, data={"words": words})
+    # The applicant's part is done: the proposal now waits on the panel.
+    proposals_waiting_refresh(proposal_ids=[reply.proposal_id])
     return reply
 
 

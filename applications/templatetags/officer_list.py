@@ -60,9 +60,14 @@ def clock_cell(clock: AccessClock | None) -> str:
 _WAITING_WORDS = {
     WaitingOn.ELIGIBILITY: '<span class="text-warning-emphasis">Eligibility check</span>',
     WaitingOn.DECISION: '<span class="text-warning-emphasis fw-semibold">Decision</span>',
+    WaitingOn.PANEL: "Panel ranking",  # "reply in" says nothing the status does not
     WaitingOn.DECIDED: '<span class="text-muted">Decided</span>',
     WaitingOn.NOTHING: '<span class="text-muted">—</span>',
 }
+
+
+# Those whose `waiting_for` says how far it is, in words of the portal's own.
+_WAITING_IN_WORDS = {WaitingOn.REVIEWS: "Peer review", WaitingOn.REPLY: "Right of reply"}
 
 
 def waiting_cell(row: SubmittedRow) -> str:
@@ -70,7 +75,10 @@ def waiting_cell(row: SubmittedRow) -> str:
     ones marked in words, "CSC (overdue)", not by colour alone)."""
     label = '<span class="d-md-none text-muted">Waiting on: </span>'
     words = _WAITING_WORDS.get(row.waiting_on)
-    if words is None:  # a technical assessment, by the centres named
+    if row.waiting_on in _WAITING_IN_WORDS:  # "Peer review: 1 of 3 reviews in"
+        who = f": {escape(row.waiting_for)}" if row.waiting_for else ""
+        words = f"{_WAITING_IN_WORDS[row.waiting_on]}{who}"
+    elif words is None:  # a technical assessment, by the centres named
         # The word is marked when one is overdue; the centres say which ("CSC (overdue)").
         who = f" by <bdi>{escape(row.waiting_for)}</bdi>" if row.waiting_for else ""
         if row.waiting_on == WaitingOn.ASSESSMENT_OVERDUE:

@@ -34,7 +34,14 @@ class CutOffWorkSerializer(serializers.Serializer):
     assessment_overdue = serializers.IntegerField(
         source="overdue", help_text="Technical assessment with one overdue."
     )
-    decision = serializers.IntegerField(help_text="Every assessment in; decision due.")
+    reviews = serializers.IntegerField(
+        help_text="Peer review: every assessment in, reviews still owed or no reviewer yet."
+    )
+    reply = serializers.IntegerField(help_text="Right of reply open, the reply not submitted.")
+    panel = serializers.IntegerField(help_text="In panel, or the reply in and the panel next.")
+    decision = serializers.IntegerField(
+        help_text="Every assessment (and peer review) in; decision due."
+    )
     decided = serializers.IntegerField()
     decided_within_promise = serializers.IntegerField(source="time_to_access.decided_in_time")
     decided_outside_promise = serializers.IntegerField(source="time_to_access.decided_late")

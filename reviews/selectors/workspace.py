@@ -31,6 +31,9 @@ OPEN_WORK = (
     WaitingOn.ELIGIBILITY,
     WaitingOn.ASSESSMENT,
     WaitingOn.ASSESSMENT_OVERDUE,
+    WaitingOn.REVIEWS,
+    WaitingOn.REPLY,
+    WaitingOn.PANEL,
     WaitingOn.DECISION,
 )
 
@@ -50,7 +53,10 @@ class CutOffWork:
     eligibility: int = 0
     assessment: int = 0  # proposals whose assessments are under way, none overdue
     overdue: int = 0  # proposals with an assessment overdue
-    decision: int = 0  # every assessment in, no decision yet
+    reviews: int = 0  # peer review: every assessment in, reviews still owed (or no reviewer)
+    reply: int = 0  # the applicant's right of reply open, not submitted
+    panel: int = 0  # in panel, or the reply in and the panel next
+    decision: int = 0  # every assessment (and review) in, no decision yet
     decided: int = 0
     waitlisted: int = 0
     reviews_overdue: int = 0  # peer reviews past their deadline, not submitted
@@ -59,7 +65,15 @@ class CutOffWork:
     @property
     def waiting(self) -> int:
         """Proposals that wait on someone's move."""
-        return self.eligibility + self.assessment + self.overdue + self.decision
+        return (
+            self.eligibility
+            + self.assessment
+            + self.overdue
+            + self.reviews
+            + self.reply
+            + self.panel
+            + self.decision
+        )
 
     @property
     def listed(self) -> int:
@@ -148,6 +162,9 @@ def officer_workspace(*, now: datetime, calendar: WorkingCalendar) -> list[CallW
             eligibility=n.get(WaitingOn.ELIGIBILITY, 0),
             assessment=n.get(WaitingOn.ASSESSMENT, 0),
             overdue=overdue,
+            reviews=n.get(WaitingOn.REVIEWS, 0),
+            reply=n.get(WaitingOn.REPLY, 0),
+            panel=n.get(WaitingOn.PANEL, 0),
             decision=n.get(WaitingOn.DECISION, 0),
             decided=n.get(WaitingOn.DECIDED, 0),
             waitlisted=n.get("waitlisted", 0),

@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from applications.models import CutOff, Proposal
+from applications.services.proposals import proposals_waiting_refresh
 from portal.models import User
 from portal.services.activity import activity_record
 from reviews.assignment.problem import Bid as SolverBid
@@ -217,6 +218,12 @@ def assignment_run_apply(*, run: AssignmentRun, by: User) -> ApplyOutcome:
                 removed += ReviewAssignment.objects.filter(
                     reviewer_id=reviewer, proposal_id=proposal, status=A.ASSIGNED
                 ).delete()[0]
+        else:
+            gone = set()
+        # "1 of 3 reviews in": the reviews owed changed for these proposals.
+        proposals_waiting_refresh(
+            proposal_ids={proposal for _, proposal in new_pairs} | {p for _, p in gone}
+        )
         run.applied_at = timezone.now()
         run.save(update_fields=["applied_at"])
         activity_record(
@@ -284,6 +291,7 @@ def assignment_add(*, proposal: Proposal, reviewer: User, by: User) -> ReviewAss
             ) from exc
         activity_record(actor=by, verb="assignment.add", target=proposal, data={"reviewer": name})
         reviews_start(proposal_ids=[proposal.pk], by=by)
+        proposals_waiting_refresh(proposal_ids=[proposal.pk])
     return assignment
 
 
@@ -296,6 +304,7 @@ def assignment_remove(*, assignment: ReviewAssignment, by: User) -> None:
         activity_record(
             actor=by, verb="assignment.remove", target=proposal, data={"reviewer": name}
         )
+        proposals_waiting_refresh(proposal_ids=[proposal.pk])
 
 
 def assignment_answer(
@@ -331,6 +340,8 @@ def assignment_answer(
             target=assignment.proposal,
             data={} if accept else {"reason": reason},
         )
+        if not accept:  # a declined assignment owes no review
+            proposals_waiting_refresh(proposal_ids=[assignment.proposal_id])
     return assignment
 
 
@@ -364,4 +375,6 @@ def assignments_conflicted(
                 target=assignment.proposal,
                 data={"reviewer": assignment.reviewer.display_name, "cause": cause},
             )
+        # A conflicted assignment owes no review (and its submitted one no longer counts).
+        proposals_waiting_refresh(proposal_ids={a.proposal_id for a in found})
     return found

@@ -21,7 +21,11 @@ from django.utils import timezone
 from applications.deadlines import local_to_utc
 from applications.models import Call, EvaluationCriterion, Proposal, ProposalStatus
 from applications.selectors.proposals import describe_instant
-from applications.services.proposals import EditConflict, proposal_transition
+from applications.services.proposals import (
+    EditConflict,
+    proposal_transition,
+    proposals_waiting_refresh,
+)
 from portal.models import User
 from portal.services.activity import activity_record
 from portal.services.notifications import notification_enqueue
@@ -359,6 +363,7 @@ def review_submit(
             target=assignment.proposal,
             data={"weighted_total": str(review.weighted_total), "late": late},
         )
+        proposals_waiting_refresh(proposal_ids=[assignment.proposal_id])
     assignment.status = A.SUBMITTED
     return review
 

@@ -1,34 +1,49 @@
 """What each submitted proposal waits on (`Proposal.waiting_on`, applications.models.WaitingOn).
 
-The status says most of it: a submitted proposal waits on its eligibility check, a decided one on
-nobody. Between the two, it waits on the officer's decision unless an app above applications says
-otherwise through `applications.hooks.waiting_provider_register` (reviews: a technical assessment
-still open, perhaps overdue). The door sets the value with the status; the services that change
-what a provider answers (opening, submitting, marking overdue an assessment) call
-`proposals_waiting_refresh` in their transaction. Who it waits for (`waiting_for`, a few words)
-comes with it.
+The status says most of it: a submitted proposal waits on its eligibility check, one in its right
+of reply on the applicant's reply, one in panel on the panel, a decided one on nobody. Between
+eligibility and decision, it waits on the officer's decision unless an app above applications says
+otherwise through `applications.hooks.waiting_provider_register` (reviews: its peer reviews, or a
+technical assessment still open, perhaps overdue; a later provider's answer wins). The reply is
+this app's: due by its deadline until submitted, then the proposal waits on the panel. The door
+sets the value with the status; the services that change what a provider answers (assessments,
+assignments, reviews, the reply) call `proposals_waiting_refresh` in their transaction. Who it
+waits for (`waiting_for`, a few words) comes with it.
 """
 
 from __future__ import annotations
 
+import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 
 from applications.hooks import waiting_providers
-from applications.models import CutOffWaitingCount, Proposal, ProposalStatus, WaitingOn
+from applications.models import (
+    CutOffWaitingCount,
+    Proposal,
+    ProposalReply,
+    ProposalStatus,
+    WaitingOn,
+)
 from applications.models.proposals import WAITING_FOR_MAX_CHARS
 from applications.workflow import workflow_for_mode
 
 
 def waiting_on_for_status(*, mode: str, status: str) -> str:
-    """What the status alone says (DECISION for every state between eligibility and decision)."""
+    """What the status alone says (DECISION for the other states between eligibility and
+    decision)."""
     if status in (ProposalStatus.DRAFT, ProposalStatus.WITHDRAWN):
         return WaitingOn.NOTHING
     if status == ProposalStatus.SUBMITTED:
         return WaitingOn.ELIGIBILITY
+    if status == ProposalStatus.IN_REPLY:
+        return WaitingOn.REPLY
+    if status == ProposalStatus.IN_PANEL:
+        return WaitingOn.PANEL
     try:
         phase = workflow_for_mode(mode).phase(status)
     except KeyError:  # a state its path does not know (data repaired by hand)
@@ -36,10 +51,41 @@ def waiting_on_for_status(*, mode: str, status: str) -> str:
     return WaitingOn.DECIDED if phase.is_decided else WaitingOn.DECISION
 
 
+def reply_waiting_for(deadline, tz_name: str) -> str:
+    """`waiting_for` of a proposal in its right of reply: "reply due 14 Dec 2026" (the day in
+    the call's zone, the deadline being the end of that working day)."""
+    local = deadline.astimezone(zoneinfo.ZoneInfo(tz_name or settings.TIME_ZONE))
+    return f"reply due {local.day} {local:%b %Y}"
+
+
+# A proposal whose reply is submitted no longer waits on the applicant but on the panel (the
+# officer sends it there, or the portal at the deadline).
+REPLY_IN = "reply in"
+
+
+def _reply_refine(proposal_ids: list[int]) -> dict[int, tuple[str, str]]:
+    """Of these proposals in their right of reply, (REPLY, "reply due ...") until the reply is
+    submitted, then (PANEL, "reply in"). One query; a proposal whose reply is not opened yet
+    (inside the door, before `reply_open` creates it) keeps REPLY without a date."""
+    refined = {}
+    for pk, deadline, status, tz_name in ProposalReply.objects.filter(
+        proposal_id__in=proposal_ids
+    ).values_list("proposal_id", "deadline", "status", "proposal__call__display_timezone"):
+        if status == ProposalReply.Status.SUBMITTED:
+            refined[pk] = (WaitingOn.PANEL, REPLY_IN)
+        else:
+            refined[pk] = (WaitingOn.REPLY, reply_waiting_for(deadline, tz_name))
+    return refined
+
+
 def _refined(values: dict[int, str]) -> dict[int, tuple[str, str]]:
     """(what, who) of each proposal: the providers' answers for those the status leaves at
-    DECISION, the status's alone for the others."""
+    DECISION, the reply's for those in their right of reply, the status's alone for the
+    others."""
     refined = {pk: (value, "") for pk, value in values.items()}
+    in_reply = [pk for pk, value in values.items() if value == WaitingOn.REPLY]
+    if in_reply:
+        refined.update(_reply_refine(in_reply))
     in_evaluation = [pk for pk, value in values.items() if value == WaitingOn.DECISION]
     if in_evaluation:
         for provider in waiting_providers():
