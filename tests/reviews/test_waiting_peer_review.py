@@ -7,9 +7,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from django.db.models import Count
 
-from applications.models import CutOffWaitingCount, Proposal, ProposalStatus, WaitingOn
+from applications.models import Proposal, ProposalStatus, WaitingOn
 from applications.modes import AccessMode
 from applications.services.proposals import proposal_transition, proposals_waiting_refresh
 from applications.services.proposals.waiting import reply_waiting_for
@@ -37,6 +36,10 @@ from tests.factories import (
 from tests.factories.reply import LARGE_SCALE_HOURS, call_criteria
 from tests.factories.scoring import submitted_review
 
+# The kept counts against a recount, the check shared with the first-come-first-served
+# cases.
+from tests.reviews.test_officer_workspace import _kept_counts_hold
+
 pytestmark = pytest.mark.django_db
 W = WaitingOn
 
@@ -54,26 +57,6 @@ def officer():
 def _kept(proposal) -> tuple[str, str]:
     proposal.refresh_from_db()
     return proposal.waiting_on, proposal.waiting_for
-
-
-def _kept_counts_hold(cutoff) -> None:
-    """The kept counts say what counting the proposals says."""
-    kept = {
-        (on, status, who): n
-        for on, status, who, n in CutOffWaitingCount.objects.filter(
-            cutoff=cutoff, proposal_count__gt=0
-        ).values_list("waiting_on", "status", "waiting_for", "proposal_count")
-    }
-    counted = {
-        (on, status, who): n
-        for on, status, who, n in Proposal.objects.filter(cutoff=cutoff)
-        .exclude(waiting_on=W.NOTHING)
-        .values_list("waiting_on", "status", "waiting_for")
-        .annotate(n=Count("pk"))
-        .order_by()
-    }
-    assert kept == counted
-    assert not CutOffWaitingCount.objects.filter(cutoff=cutoff, proposal_count__lt=0).exists()
 
 
 def _eligible_and_assessed(cutoff, *, right_of_reply=True) -> Proposal:
@@ -271,3 +254,59 @@ def test_the_applicant_never_sees_what_it_waits_on(client, cutoff, officer):
     api = client.get(f"/api/v1/proposals/{proposal.pk}/")
     assert api.status_code == 200
     assert "waiting_on" not in api.json() and "reviews in" not in api.content.decode()
+
+
+def test_the_workspace_and_the_filtered_list_cost_the_same_for_1_and_many(
+    client, cutoff, officer, assert_queries_constant
+):
+    from django.urls import reverse
+
+    def one_of_each():
+        _eligible_and_assessed(cutoff)
+        in_review = _eligible_and_assessed(cutoff)
+        submitted_review(_assign(in_review, officer))
+        _assign(in_review, officer)
+        replying = _eligible_and_assessed(cutoff)
+        submitted_review(_assign(replying, officer))
+        reply_open(proposal=replying, by=officer)
+
+    one_of_each()
+    client.force_login(officer)
+    client.get("/evaluation/")  # warm: session and permission caches
+    url = reverse("applications:officer_cutoff", kwargs={"pk": cutoff.pk})
+
+    def pages():
+        assert client.get("/evaluation/").status_code == 200
+        assert client.get(url, {"waiting_on": "reviews"}).status_code == 200
+        assert client.get(url, {"waiting_on": "reply"}).status_code == 200
+
+    def grow():
+        for _ in range(3):
+            one_of_each()
+
+    assert_queries_constant(pages, grow=grow, at_most=60)
+    _kept_counts_hold(cutoff)
+
+
+def test_the_migration_repairs_what_the_old_code_kept(cutoff, officer):
+    """Proposals kept as "Decision" before peer review had its own values get them, with the
+    cut-off's counts."""
+    import importlib
+
+    from django.apps import apps
+
+    from applications.services.proposals.waiting import waiting_counts_move
+
+    proposal = _eligible_and_assessed(cutoff)
+    submitted_review(_assign(proposal, officer))
+    _assign(proposal, officer)
+    proposal.refresh_from_db()
+    before = (cutoff.pk, proposal.waiting_on, proposal.status, proposal.waiting_for)
+    Proposal.objects.filter(pk=proposal.pk).update(waiting_on=W.DECISION, waiting_for="")
+    waiting_counts_move(before=before, after=(cutoff.pk, W.DECISION, proposal.status, ""))
+    _kept_counts_hold(cutoff)
+
+    migration = importlib.import_module("reviews.migrations.0009_waiting_peer_review_refresh")
+    migration.refresh_peer_review_waiting(apps, None)
+    assert _kept(proposal) == (W.REVIEWS, "1 of 2 reviews in")
+    _kept_counts_hold(cutoff)
