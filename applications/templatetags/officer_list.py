@@ -105,8 +105,9 @@ def submitted_proposal_row(context, row: SubmittedRow, show_call: bool = False) 
     )
     call = f'<div class="small text-muted">{escape(row.call_title)}</div>' if show_call else ""
     requests = "".join(
-        f'<div><span class="text-nowrap">{escape(format_hours(h))} {escape(unit)}</span>'
-        f" · {escape(partition)}</div>"
+        # May wrap between figure and unit: Large Scale figures would widen the table past
+        # the page on a laptop.
+        f"<div>{escape(format_hours(h))} {escape(unit)} · {escape(partition)}</div>"
         for h, unit, partition in row.requests
     )
     return mark_safe(  # noqa: S308 - every value above and below is escaped
