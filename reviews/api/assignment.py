@@ -7,8 +7,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -16,13 +15,10 @@ from rest_framework.views import APIView
 from applications.api.errors import field_errors
 from applications.api.fields import UTCDateTimeField
 from applications.models import CutOff
+from reviews.api.parameters import path_id
 from reviews.models import AssignmentRun, ReviewAssignment
 from reviews.selectors.bids import assignments_of
 from reviews.services import assignment as services
-
-
-def _path_id(name: str) -> OpenApiParameter:
-    return OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description=name)
 
 
 class ReviewerAssignmentSerializer(serializers.Serializer):
@@ -78,7 +74,7 @@ class CutOffAssignmentRunsView(APIView):
     @extend_schema(
         summary="A cut-off's latest automatic assignment run (programme officers)",
         tags=["evaluation"],
-        parameters=[_path_id("Cut-off id.")],
+        parameters=[path_id("Cut-off id.")],
         responses={
             200: AssignmentRunSerializer,
             404: OpenApiResponse(description="No such cut-off, no run yet, or not an officer."),
@@ -95,7 +91,7 @@ class CutOffAssignmentRunsView(APIView):
         summary="Run the automatic assignment of a cut-off, for preview (programme officers)",
         description="Nothing is assigned until the run is applied.",
         tags=["evaluation"],
-        parameters=[_path_id("Cut-off id.")],
+        parameters=[path_id("Cut-off id.")],
         request=RunRequestSerializer,
         responses={
             201: AssignmentRunSerializer,
@@ -119,7 +115,7 @@ class AssignmentRunApplyView(APIView):
         description="Refused (400) when the run is infeasible, already applied, or stale: the "
         "cut-off's assignments, conflicts or pool changed since it was computed.",
         tags=["evaluation"],
-        parameters=[_path_id("Assignment run id.")],
+        parameters=[path_id("Assignment run id.")],
         request=None,
         responses={
             200: AssignmentRunSerializer,

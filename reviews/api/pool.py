@@ -10,8 +10,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -20,6 +19,7 @@ from applications.api.errors import field_errors
 from applications.api.fields import UTCDateTimeField
 from applications.models import Call, CutOff, Proposal
 from portal.models import Organisation
+from reviews.api.parameters import path_id
 from reviews.models import ConflictType, DetectedConflict, PoolInvitation
 from reviews.models.conflicts import NOTE_MAX_CHARS
 from reviews.selectors import conflicts as conflict_selectors
@@ -27,10 +27,6 @@ from reviews.selectors import pool as pool_selectors
 from reviews.services import conflicts as conflict_services
 
 ID_MAX = 2**31 - 1
-
-
-def _path_id(name: str) -> OpenApiParameter:
-    return OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description=name)
 
 
 def _require(request, perm: str) -> None:
@@ -185,7 +181,7 @@ class CallPoolView(APIView):
     @extend_schema(
         summary="A call's reviewer pool: invited, accepted, declined, removed (programme officers)",
         tags=["evaluation"],
-        parameters=[_path_id("Call id.")],
+        parameters=[path_id("Call id.")],
         responses={
             200: PoolMemberSerializer(many=True),
             404: OpenApiResponse(description="No such call for a programme officer."),
@@ -222,7 +218,7 @@ class CutOffConflictsView(APIView):
         description="Run the detection on the cut-off's conflicts page; this lists its result "
         "with the officers' decisions.",
         tags=["evaluation"],
-        parameters=[_path_id("Cut-off id.")],
+        parameters=[path_id("Cut-off id.")],
         responses={
             200: DetectedConflictSerializer(many=True),
             404: OpenApiResponse(description="No such cut-off for a programme officer."),
@@ -244,7 +240,7 @@ class ConflictDecisionView(APIView):
     @extend_schema(
         summary="Confirm (pin) or dismiss a detected conflict (programme officers)",
         tags=["evaluation"],
-        parameters=[_path_id("Detected conflict id.")],
+        parameters=[path_id("Detected conflict id.")],
         request=ConflictDecisionSerializer,
         responses={
             200: DetectedConflictSerializer,

@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 
 from applications.api.errors import field_errors
 from applications.api.fields import UTCDateTimeField
-from reviews.api.assignment import _path_id
+from reviews.api.parameters import path_id
 from reviews.selectors import ranking as selectors
 from reviews.services import funding_line as funding
 from reviews.services import ranking as services
@@ -178,7 +178,7 @@ class CutOffRankingView(APIView):
         "accepted) read it without the rows of proposals they are conflicted with, and "
         "without their notes and scores.",
         tags=["evaluation"],
-        parameters=[_path_id("Cut-off id.")],
+        parameters=[path_id("Cut-off id.")],
         responses={
             200: RankingSerializer,
             404: OpenApiResponse(description="No such peer-reviewed cut-off for this user."),
@@ -197,7 +197,7 @@ class FundingLinePreviewView(APIView):
     @extend_schema(
         summary="Preview the funding line of a closed panel (programme officers)",
         tags=["evaluation"],
-        parameters=[_path_id("Cut-off id.")],
+        parameters=[path_id("Cut-off id.")],
         request=FundingLineRequestSerializer,
         responses={
             200: FundingPlanSerializer,
@@ -228,7 +228,7 @@ class FundingLineApplyView(APIView):
         description="Awards, waitlists and rejects in the frozen ranking's order in one "
         "transaction, once per cut-off; the decision mails wait, held, for release.",
         tags=["evaluation"],
-        parameters=[_path_id("Cut-off id.")],
+        parameters=[path_id("Cut-off id.")],
         request=FundingLineRequestSerializer,
         responses={
             201: FundingPlanSerializer,

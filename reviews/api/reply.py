@@ -147,6 +147,26 @@ class ProposalReviewsView(APIView):
         return Response(ApplicantReviewsSerializer(_reviews_data(proposal)).data)
 
 
+def _reply_write(request, id: int, serializer_class, service) -> Response:
+    """Save or submit through the service (the one write path of the page and the API); a
+    member who may no longer write gets the 404 anyone else gets."""
+    proposal = _proposal(request, id)
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    try:
+        with service_errors():
+            reply = service(
+                reply=reply_of(proposal=proposal),
+                by=request.user,
+                text=serializer.validated_data.get("text"),
+                expected_version=serializer.validated_data["version"],
+            )
+    except DjangoPermissionDenied as exc:
+        raise Http404 from exc
+    proposal.refresh_from_db(fields=["status"])  # a submission may have moved it on
+    return Response(ReplySerializer(reply_data(proposal, reply)).data)
+
+
 class ProposalReplyView(APIView):
     @extend_schema(
         summary="Your reply to the reviews",
@@ -175,20 +195,7 @@ class ProposalReplyView(APIView):
         },
     )
     def patch(self, request, id: int):
-        proposal = _proposal(request, id)
-        serializer = ReplySaveSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        try:
-            with service_errors():
-                reply = reply_save(
-                    reply=reply_of(proposal=proposal),
-                    by=request.user,
-                    text=serializer.validated_data["text"],
-                    expected_version=serializer.validated_data["version"],
-                )
-        except DjangoPermissionDenied as exc:
-            raise Http404 from exc
-        return Response(ReplySerializer(reply_data(proposal, reply)).data)
+        return _reply_write(request, id, ReplySaveSerializer, reply_save)
 
 
 class ProposalReplySubmitView(APIView):
@@ -208,18 +215,4 @@ class ProposalReplySubmitView(APIView):
         },
     )
     def post(self, request, id: int):
-        proposal = _proposal(request, id)
-        serializer = ReplySubmitSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        try:
-            with service_errors():
-                reply = reply_submit(
-                    reply=reply_of(proposal=proposal),
-                    by=request.user,
-                    text=serializer.validated_data.get("text"),
-                    expected_version=serializer.validated_data["version"],
-                )
-        except DjangoPermissionDenied as exc:
-            raise Http404 from exc
-        proposal.refresh_from_db(fields=["status"])
-        return Response(ReplySerializer(reply_data(proposal, reply)).data)
+        return _reply_write(request, id, ReplySubmitSerializer, reply_submit)

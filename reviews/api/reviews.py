@@ -9,14 +9,14 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
 from django.utils import timezone
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from applications.api.errors import service_errors
 from applications.api.fields import UTCDateTimeField
+from reviews.api.parameters import path_id
 from reviews.models import Confidence, Recommendation
 from reviews.models.scoring import CRITERION_COMMENT_MAX_CHARS, PANEL_COMMENT_MAX_CHARS
 from reviews.selectors import reviews as selectors
@@ -24,12 +24,6 @@ from reviews.services import reviews as services
 
 ID_MAX = 2**31 - 1
 MAX_SCORES = 50
-
-
-def _path_id() -> OpenApiParameter:
-    return OpenApiParameter(
-        "id", OpenApiTypes.INT, OpenApiParameter.PATH, description="Assignment id."
-    )
 
 
 class ReviewListSerializer(serializers.Serializer):
@@ -196,7 +190,7 @@ class ReviewerReviewView(APIView):
     @extend_schema(
         summary="Your review of an assigned proposal (reviewers)",
         tags=["reviewer"],
-        parameters=[_path_id()],
+        parameters=[path_id("Assignment id.")],
         responses={200: ReviewDetailSerializer, 404: ERRORS[404]},
     )
     def get(self, request, id: int):
@@ -206,7 +200,7 @@ class ReviewerReviewView(APIView):
     @extend_schema(
         summary="Save your draft review: any subset of its fields (reviewers)",
         tags=["reviewer"],
-        parameters=[_path_id()],
+        parameters=[path_id("Assignment id.")],
         request=ReviewWriteSerializer,
         responses={200: ReviewDetailSerializer, **ERRORS},
     )
@@ -233,7 +227,7 @@ class ReviewerReviewSubmitView(APIView):
         "(reviewers)",
         description="Accepted after the deadline too (marked late). A submitted review is final.",
         tags=["reviewer"],
-        parameters=[_path_id()],
+        parameters=[path_id("Assignment id.")],
         request=SubmitSerializer,
         responses={200: ReviewDetailSerializer, **ERRORS},
     )
